@@ -1,0 +1,7 @@
+import { describe, expect, it } from 'vitest'
+
+describe('demo', () => {
+  it('builds', () => {
+    expect(1).toBe(1)
+  })
+})

@@ -1,0 +1,1 @@
+console.log('nebius-auth demo: coming with the demo issue')

@@ -1,0 +1,97 @@
+/**
+ * The error family of nebius-auth. Every error has a stable `code`; tests and users branch on `code`,
+ * never on message text. No message or enumerable property ever holds a token, an assertion, a private
+ * key, a passphrase or a request body.
+ */
+
+// Symbol.for makes the marker global to the process, so two copies of this package (a duplicated
+// dependency tree) still recognise each other's errors where `instanceof` would fail.
+const marker = Symbol.for('@nebius-auth/core/NebiusAuthError')
+
+/** Options shared by every error constructor: the ES2022 `cause`. */
+export interface NebiusAuthErrorOptions {
+  cause?: unknown
+}
+
+/**
+ * Base class of every error this library throws on purpose.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await provider.getToken()
+ * } catch (error) {
+ *   if (NebiusAuthError.isInstance(error) && error.code === 'ERR_EXCHANGE_REJECTED') rotateKey()
+ * }
+ * ```
+ */
+export class NebiusAuthError extends Error {
+  /** A stable, documented identifier such as `ERR_KEY_INVALID`. */
+  readonly code: string
+
+  constructor(code: string, message: string, options?: NebiusAuthErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    Object.defineProperty(this, marker, { value: true })
+  }
+
+  override get name(): string {
+    return this.constructor.name
+  }
+
+  /** True for errors from any copy of `@nebius-auth/core` loaded in this process. */
+  static isInstance(value: unknown): value is NebiusAuthError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true
+  }
+}
+
+/**
+ * A key, a credentials file, a CLI profile or another credential source is missing or unusable.
+ *
+ * @example
+ * ```ts
+ * await importPrivateKey(pem).catch((error: unknown) => {
+ *   if (error instanceof CredentialsError) console.error(error.code) // 'ERR_KEY_INVALID'
+ * })
+ * ```
+ */
+export class CredentialsError extends NebiusAuthError {}
+
+/** What a {@link TokenExchangeError} carries besides its message. */
+export interface TokenExchangeErrorDetails extends NebiusAuthErrorOptions {
+  status?: number
+  error?: string
+  errorDescription?: string
+  retryable: boolean
+}
+
+/**
+ * The token exchange failed: the server refused the assertion (`ERR_EXCHANGE_REJECTED`), could not be
+ * reached or kept failing (`ERR_EXCHANGE_UNAVAILABLE`, `retryable`), or answered something that is not a
+ * valid token response (`ERR_EXCHANGE_INVALID_RESPONSE`).
+ *
+ * @example
+ * ```ts
+ * if (error instanceof TokenExchangeError && error.code === 'ERR_EXCHANGE_REJECTED') {
+ *   console.error(error.status, error.error) // 400 'invalid_grant'
+ * }
+ * ```
+ */
+export class TokenExchangeError extends NebiusAuthError {
+  /** The HTTP status of the last response, when there was one. */
+  readonly status?: number
+  /** RFC 6749 §5.2 `error` code from the server, when it sent one. */
+  readonly error?: string
+  /** RFC 6749 §5.2 `error_description` from the server, when it sent one. */
+  readonly errorDescription?: string
+  /** Whether trying again later may succeed. */
+  readonly retryable: boolean
+
+  constructor(code: string, message: string, details: TokenExchangeErrorDetails) {
+    super(code, message, details)
+    if (details.status !== undefined) this.status = details.status
+    if (details.error !== undefined) this.error = details.error
+    if (details.errorDescription !== undefined) this.errorDescription = details.errorDescription
+    this.retryable = details.retryable
+  }
+}

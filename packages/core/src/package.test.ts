@@ -1,0 +1,8 @@
+import { describe, expect, it } from 'vitest'
+
+describe('@nebius-auth/core entry', () => {
+  it('exports exactly its public API from the built entry', async () => {
+    const entry: Record<string, unknown> = await import('@nebius-auth/core')
+    expect(Object.keys(entry).sort()).toEqual(['packageName'])
+  })
+})

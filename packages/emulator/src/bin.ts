@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+console.error('nebius-auth-emulator: not built yet')
+process.exitCode = 1

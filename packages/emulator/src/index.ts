@@ -1,0 +1,2 @@
+/** The package's name, as published. */
+export const packageName = '@nebius-auth/emulator'

@@ -1,0 +1,64 @@
+import type { KeyObject } from 'node:crypto'
+
+/**
+ * A bearer token and the moment it stops being valid.
+ *
+ * @example
+ * ```ts
+ * const { token, expiresAt } = await provider.getToken()
+ * headers.set('authorization', `Bearer ${token}`)
+ * console.log(new Date(expiresAt).toISOString())
+ * ```
+ */
+export interface AccessToken {
+  readonly token: string
+  /** Unix epoch milliseconds; computed from the local clock read BEFORE the request was sent. */
+  readonly expiresAt: number
+}
+
+/**
+ * Per-call options for {@link TokenProvider.getToken}.
+ *
+ * @example
+ * ```ts
+ * await provider.getToken({ signal: AbortSignal.timeout(2000) })
+ * await provider.getToken({ rejected: tokenThatGot401 })
+ * ```
+ */
+export interface GetTokenOptions {
+  signal?: AbortSignal
+  /** A token the server just refused with 401: refresh unless the cache already holds a different one. */
+  rejected?: string
+}
+
+/**
+ * Anything that hands out access tokens: a service account, a static token, the CLI, the VM metadata service.
+ *
+ * @example
+ * ```ts
+ * const provider: TokenProvider = serviceAccount({ credentialsFile: 'credentials.json' })
+ * const { token } = await provider.getToken()
+ * ```
+ */
+export interface TokenProvider {
+  getToken(options?: GetTokenOptions): Promise<AccessToken>
+}
+
+/**
+ * A service account's authorized key: who signs, which registered public key verifies, and the private key.
+ *
+ * @example
+ * ```ts
+ * const key: ServiceAccountKey = {
+ *   serviceAccountId: 'serviceaccount-e00abc',
+ *   publicKeyId: 'publickey-e00def',
+ *   privateKey: await importPrivateKey(pem),
+ * }
+ * const assertion = await signAssertion(key)
+ * ```
+ */
+export interface ServiceAccountKey {
+  serviceAccountId: string
+  publicKeyId: string
+  privateKey: CryptoKey | KeyObject
+}

@@ -26,6 +26,11 @@ export default defineConfig(
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
+    // CommonJS fixtures exist to prove require() works, so require() is their point.
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tests poke at internals and assert on shapes; these rules add noise there, not safety.
     files: ['**/*.test.ts', '**/*.test-support.ts', '**/test/**/*.ts'],
     rules: {

@@ -1,0 +1,135 @@
+/**
+ * The decisions every HTTP-client adapter shares, kept here once so axios, got, ky and fetch cannot drift
+ * apart: which URLs get the token, and whether a 401 earns exactly one retry with a fresh token.
+ */
+import { emitEvent, type NebiusAuthEventListener } from './events.js'
+import { fromEnvironment } from './from-environment.js'
+import { createOriginMatcher, type OriginsOption } from './origins.js'
+import type { TokenProvider } from './types.js'
+
+/** The options every adapter (`withNebiusAuth`, `nebiusAuthHooks`) takes. */
+export interface NebiusAuthOptions {
+  /** Where tokens come from. Default: `fromEnvironment()`, resolved lazily on the first request. */
+  provider?: TokenProvider
+  /**
+   * Origins that receive the token: `'https://host[:port]'`, a leading `'*.'` wildcard label allowed, or a
+   * predicate. Default: the client's base URL origin when it has one, plus `https://*.nebius.cloud` and
+   * `https://*.nebius.com`. Plain `http:` only ever reaches loopback hosts named explicitly.
+   */
+  origins?: OriginsOption
+  /** Retry once with a fresh token when an allowed origin answers 401 to our token. Default `true`. */
+  retryOnUnauthorized?: boolean
+  /** Receives `unauthorized-retry` events (never a token). */
+  onEvent?: NebiusAuthEventListener
+}
+
+/** What a 401 (or any response) looked like, for {@link RequestAuthorizer.tokenForRetry}. */
+export interface ResponseOutcome {
+  status: number
+  url: string | URL
+  /** The token this adapter attached to that request; `undefined` if it attached none. */
+  sentToken: string | undefined
+  signal?: AbortSignal | undefined
+}
+
+/** One adapter instance's view of the options: built once, asked on every request. */
+export interface RequestAuthorizer {
+  readonly provider: TokenProvider
+  /** Whether `url` may receive the token. Unparseable URLs never do. */
+  allows(url: string | URL): boolean
+  /** The token to attach to a request for `url`, or `undefined` when the origin is not allowed. */
+  tokenFor(url: string | URL, signal?: AbortSignal): Promise<string | undefined>
+  /**
+   * After a response: the fresh token to retry with exactly once, or `undefined` for no retry. Retries only
+   * a 401 from an allowed origin to a request that carried our token, and only when the provider hands out
+   * a different token (a static token is never retried). A failed refresh means no retry: the caller gets
+   * the 401 it would have had, and the provider reports the failure through its own events.
+   */
+  tokenForRetry(outcome: ResponseOutcome): Promise<string | undefined>
+}
+
+function toURL(url: string | URL): URL | undefined {
+  if (url instanceof URL) return url
+  try {
+    return new URL(url)
+  } catch {
+    return undefined
+  }
+}
+
+function validateOptions(options: NebiusAuthOptions): void {
+  const { provider, retryOnUnauthorized, onEvent } = options
+  if (provider !== undefined && typeof (provider as Partial<TokenProvider>).getToken !== 'function') {
+    throw new TypeError('provider: expected an object with a getToken() method')
+  }
+  if (retryOnUnauthorized !== undefined && typeof retryOnUnauthorized !== 'boolean') {
+    throw new TypeError('retryOnUnauthorized: expected a boolean')
+  }
+  if (onEvent !== undefined && typeof onEvent !== 'function') {
+    throw new TypeError('onEvent: expected a function')
+  }
+}
+
+/**
+ * Builds the shared request policy for one adapter instance. Adapters stay thin: they translate their
+ * client's request objects to URLs and headers and ask this object what to do.
+ *
+ * @example
+ * ```ts
+ * const authorizer = createRequestAuthorizer({ provider }, { client: 'fetch' })
+ * const token = await authorizer.tokenFor('https://compute.api.eu.nebius.cloud/v1/instances')
+ * if (token !== undefined) headers.set('authorization', bearer(token))
+ * ```
+ */
+export function createRequestAuthorizer(
+  options: NebiusAuthOptions | undefined,
+  context: { client: string; baseURL?: string | URL | undefined },
+): RequestAuthorizer {
+  if (options !== undefined && (typeof options !== 'object' || (options as unknown) === null)) {
+    throw new TypeError('options: expected an object')
+  }
+  const resolved = options ?? {}
+  validateOptions(resolved)
+  const provider = resolved.provider ?? fromEnvironment()
+  const retry = resolved.retryOnUnauthorized ?? true
+  const matches = createOriginMatcher(resolved.origins, context.baseURL)
+
+  const allows = (url: string | URL): boolean => {
+    const parsed = toURL(url)
+    return parsed !== undefined && matches(parsed)
+  }
+
+  return {
+    provider,
+    allows,
+    async tokenFor(url, signal) {
+      if (!allows(url)) return undefined
+      const accessToken = await provider.getToken(signal === undefined ? undefined : { signal })
+      return accessToken.token
+    },
+    async tokenForRetry({ status, url, sentToken, signal }) {
+      if (!retry || status !== 401 || sentToken === undefined || !allows(url)) return undefined
+      let fresh: string
+      try {
+        fresh = (await provider.getToken({ rejected: sentToken, ...(signal === undefined ? {} : { signal }) })).token
+      } catch (error) {
+        // An abort is the caller's own decision and must surface as such; anything else is a failed refresh.
+        if (signal?.aborted === true) throw error
+        return undefined
+      }
+      if (fresh === sentToken) return undefined
+      const parsed = toURL(url)
+      emitEvent(resolved.onEvent, {
+        type: 'unauthorized-retry',
+        origin: parsed === undefined ? '' : parsed.origin,
+        client: context.client,
+      })
+      return fresh
+    },
+  }
+}
+
+/** The `Authorization` header value for a token. */
+export function bearer(token: string): string {
+  return `Bearer ${token}`
+}

@@ -1,2 +1,31 @@
-/** The package's name, as published. */
-export const packageName = '@nebius-auth/core'
+// Public API of @nebius-auth/core. Named exports only: anything not listed here is internal on purpose.
+
+export type { AccessToken, GetTokenOptions, ServiceAccountKey, TokenProvider } from './types.js'
+
+// Building blocks.
+export { importPrivateKey } from './private-key.js'
+export { parseCredentials, readCredentialsFile } from './credentials-file.js'
+export { signAssertion } from './rs256-signer.js'
+export { exchangeToken } from './token-exchange.js'
+export { cachedProvider } from './token-cache.js'
+export type { CacheOptions } from './token-cache.js'
+
+// Providers.
+export { serviceAccount } from './service-account.js'
+export { staticToken } from './static-token.js'
+export { tokenFile } from './token-file.js'
+export { cliToken } from './cli-token.js'
+export { vmMetadata } from './vm-metadata.js'
+export { fromEnvironment } from './from-environment.js'
+
+// Errors, events and helpers.
+export { CredentialsError, NebiusAuthError, TokenExchangeError } from './errors.js'
+export type { NebiusAuthErrorOptions, TokenExchangeErrorDetails } from './errors.js'
+export type { NebiusAuthEvent, NebiusAuthEventListener } from './events.js'
+export { sanitizeToken } from './sanitize.js'
+
+// Shared by the adapters (@nebius-auth/axios, got, ky, fetch), public so they depend on core's API only.
+export { bearer, createRequestAuthorizer } from './adapter-support.js'
+export type { NebiusAuthOptions, RequestAuthorizer, ResponseOutcome } from './adapter-support.js'
+export { createOriginMatcher, defaultNebiusOrigins, isLoopbackHost } from './origins.js'
+export type { OriginsOption } from './origins.js'

@@ -147,16 +147,13 @@ export function tokenFile(path: string, options: TokenFileOptions = {}): TokenPr
         reject(signal.reason as Error)
       }
       signal.addEventListener('abort', onAbort, { once: true })
-      promise.then(
-        (result) => {
-          signal.removeEventListener('abort', onAbort)
+      void promise
+        .then((result) => {
           resolve(result.accessToken)
-        },
-        (error: unknown) => {
+        }, reject)
+        .finally(() => {
           signal.removeEventListener('abort', onAbort)
-          reject(error)
-        },
-      )
+        })
     })
   }
 

@@ -1,3 +1,100 @@
 #!/usr/bin/env node
-console.error('nebius-auth-emulator: not built yet')
-process.exitCode = 1
+/**
+ * `nebius-auth-emulator --port <n> --ttl <s> [--dir <folder>] [--host <h>] [--key-bits <n>]`
+ *
+ * Starts the emulator, creates one service account, writes its credentials file (mode 0600) and prints
+ * where everything is. Ctrl-C (SIGINT) or SIGTERM stops it and removes the temporary folder it made.
+ *
+ * @example
+ * ```sh
+ * npx nebius-auth-emulator --port 8080 --ttl 120
+ * ```
+ *
+ * @packageDocumentation
+ */
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+
+import { startEmulator } from './server.js'
+
+const USAGE = `Usage: nebius-auth-emulator [--port <n>] [--host <h>] [--ttl <seconds>] [--dir <folder>] [--key-bits <n>]
+
+  --port      port to listen on (default: a free port)
+  --host      interface to listen on (default: 127.0.0.1)
+  --ttl       lifetime of issued access tokens in seconds (default: 43200)
+  --dir       folder for credentials.json (default: a fresh temporary folder, removed on exit)
+  --key-bits  RSA key size of the service account (default: 4096)
+`
+
+function integerOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d+$/.test(value)) throw new TypeError(`--${name} must be a non-negative integer`)
+  return Number(value)
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      ttl: { type: 'string' },
+      dir: { type: 'string' },
+      'key-bits': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  })
+  if (values.help === true) {
+    process.stdout.write(USAGE)
+    return
+  }
+  const emulator = await startEmulator({
+    port: integerOption(values.port, 'port'),
+    host: values.host,
+    tokenTtl: integerOption(values.ttl, 'ttl'),
+  })
+  const account = emulator.createServiceAccount({ keyBits: integerOption(values['key-bits'], 'key-bits') })
+  const temporary = values.dir === undefined
+  const folder = temporary
+    ? await mkdtemp(join(tmpdir(), 'nebius-auth-emulator-'))
+    : resolve(values.dir ?? '.')
+  const credentialsFile = join(folder, 'credentials.json')
+  await writeFile(credentialsFile, `${JSON.stringify(account.credentials, null, 2)}\n`, { mode: 0o600 })
+  // `mode` only applies when the file is created; an existing file in --dir keeps its mode otherwise.
+  await chmod(credentialsFile, 0o600)
+
+  process.stdout.write(
+    [
+      `nebius-auth-emulator listening on ${emulator.url}`,
+      `exchange endpoint: ${emulator.exchangeEndpoint}`,
+      `service account ID: ${account.serviceAccountId}`,
+      `public key ID: ${account.publicKeyId}`,
+      `credentials file: ${credentialsFile}`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  )
+
+  let stopping = false
+  const stop = (): void => {
+    if (stopping) return
+    stopping = true
+    void emulator
+      .close()
+      .then(() => (temporary ? rm(folder, { recursive: true, force: true }) : undefined))
+      .then(() => {
+        process.stdout.write('nebius-auth-emulator stopped\n')
+      })
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `nebius-auth-emulator: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`,
+  )
+  process.exitCode = 1
+})

@@ -1,0 +1,68 @@
+// The client compatibility matrix: each adapter's own vitest suite, once per supported client major and
+// Node line. Clients are installed side by side under npm aliases (see each adapter's devDependencies);
+// the suites load the one named by NEBIUS_AUTH_CLIENT_MODULE. Node 24 comes from the npm registry.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const lanes = [
+  { node: '20', package: 'axios', module: 'axios' },
+  { node: '20', package: 'axios', module: 'axios-1-7' },
+  { node: '20', package: 'got', module: 'got' },
+  { node: '20', package: 'ky', module: 'ky' },
+  { node: '20', package: 'fetch', module: 'fetch' },
+  { node: '24', package: 'axios', module: 'axios' },
+  { node: '24', package: 'axios', module: 'axios-1-7' },
+  { node: '24', package: 'got', module: 'got' },
+  { node: '24', package: 'got', module: 'got-16' },
+  { node: '24', package: 'ky', module: 'ky' },
+  { node: '24', package: 'ky', module: 'ky-2' },
+  { node: '24', package: 'fetch', module: 'fetch' },
+]
+
+function nodeBinary(line) {
+  if (process.versions.node.split('.')[0] === line) return process.execPath
+  // `npx -y node@24` fetches the official binary as an npm package; print where it landed.
+  return execFileSync('npx', ['-y', `node@${line}`, '-p', 'process.execPath'], { encoding: 'utf8' }).trim()
+}
+
+const only = process.argv.slice(2)
+const binaries = new Map()
+const scratch = mkdtempSync(join(tmpdir(), 'nebius-auth-compat-'))
+const rows = []
+let passed = 0
+let failed = 0
+try {
+  for (const lane of lanes) {
+    if (only.length > 0 && !only.includes(lane.package)) continue
+    if (!binaries.has(lane.node)) binaries.set(lane.node, nodeBinary(lane.node))
+    const node = binaries.get(lane.node)
+    const report = join(scratch, `${lane.node}-${lane.module}.json`)
+    const cwd = join('packages', lane.package)
+    const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
+    console.log(`\n--- ${lane.package} with ${lane.module} on Node ${version} ---`)
+    const result = spawnSync(
+      node,
+      ['node_modules/vitest/vitest.mjs', 'run', '--reporter=dot', '--reporter=json', `--outputFile.json=${report}`],
+      { cwd, stdio: 'inherit', env: { ...process.env, NEBIUS_AUTH_CLIENT_MODULE: lane.module } },
+    )
+    let counts = { numPassedTests: 0, numFailedTests: 0 }
+    try {
+      counts = JSON.parse(readFileSync(report, 'utf8'))
+    } catch {
+      counts.numFailedTests = 1 // no report: the run itself broke
+    }
+    const ok = result.status === 0 && counts.numFailedTests === 0 && counts.numPassedTests > 0
+    passed += counts.numPassedTests
+    failed += counts.numFailedTests + (ok || counts.numFailedTests > 0 ? 0 : 1)
+    rows.push({ lane: `${lane.package} ${lane.module} node ${version}`, passed: counts.numPassedTests, failed: counts.numFailedTests, ok })
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true })
+}
+
+console.log('\ncompat matrix')
+for (const row of rows) console.log(`${row.ok ? 'ok  ' : 'FAIL'} ${row.lane.padEnd(40)} ${row.passed} passed, ${row.failed} failed`)
+console.log(`compat: ${passed} passed, ${failed} failed`)
+if (failed > 0 || rows.some((row) => !row.ok)) process.exitCode = 1

@@ -1,4 +1,7 @@
-import type { KeyObject } from 'node:crypto'
+import type { KeyObject, webcrypto } from 'node:crypto'
+
+/** WebCrypto's key type, named through node:crypto so that no DOM library is needed to compile. */
+export type CryptoKey = webcrypto.CryptoKey
 
 /**
  * A bearer token and the moment it stops being valid.

@@ -26,7 +26,9 @@ describe('staticToken', () => {
   it('rejects a call whose signal is already aborted', async () => {
     const controller = new AbortController()
     controller.abort(new Error('caller gave up'))
-    await expect(staticToken(secret).getToken({ signal: controller.signal })).rejects.toThrow('caller gave up')
+    await expect(staticToken(secret).getToken({ signal: controller.signal })).rejects.toThrow(
+      'caller gave up',
+    )
   })
 
   it.each([

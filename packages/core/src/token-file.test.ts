@@ -32,7 +32,10 @@ async function errorOf(promise: Promise<unknown>): Promise<{ code?: string; mess
 describe('tokenFile', () => {
   it('reads and trims the token on the first call', async () => {
     await writeFile(path, `  ${first}\n`)
-    await expect(tokenFile(path).getToken()).resolves.toEqual({ token: first, expiresAt: Number.POSITIVE_INFINITY })
+    await expect(tokenFile(path).getToken()).resolves.toEqual({
+      token: first,
+      expiresAt: Number.POSITIVE_INFINITY,
+    })
   })
 
   it('does not touch the file at construction', async () => {

@@ -33,11 +33,17 @@ function versionOf(stats: Stats): string {
 function fileError(path: string, error: unknown): CredentialsError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code
   if (code === 'ENOENT' || code === 'ENOTDIR') {
-    return new CredentialsError('ERR_CREDENTIALS_NOT_FOUND', `Token file ${path} does not exist`, { cause: error })
+    return new CredentialsError('ERR_CREDENTIALS_NOT_FOUND', `Token file ${path} does not exist`, {
+      cause: error,
+    })
   }
-  return new CredentialsError('ERR_TOKEN_FILE_UNREADABLE', `Token file ${path} cannot be read (${code ?? 'unknown error'})`, {
-    cause: error,
-  })
+  return new CredentialsError(
+    'ERR_TOKEN_FILE_UNREADABLE',
+    `Token file ${path} cannot be read (${code ?? 'unknown error'})`,
+    {
+      cause: error,
+    },
+  )
 }
 
 async function readToken(path: string): Promise<{ token: string; version: string }> {
@@ -50,14 +56,19 @@ async function readToken(path: string): Promise<{ token: string; version: string
   try {
     // Reading through the same handle that was stat'ed ties the content to exactly that file version.
     const stats = await handle.stat()
-    if (!stats.isFile()) throw new CredentialsError('ERR_TOKEN_FILE_INVALID', `Token file ${path} is not a regular file`)
+    if (!stats.isFile())
+      throw new CredentialsError('ERR_TOKEN_FILE_INVALID', `Token file ${path} is not a regular file`)
     if (stats.size > maximumSize) {
-      throw new CredentialsError('ERR_TOKEN_FILE_INVALID', `Token file ${path} is larger than ${maximumSize} bytes`)
+      throw new CredentialsError(
+        'ERR_TOKEN_FILE_INVALID',
+        `Token file ${path} is larger than ${maximumSize} bytes`,
+      )
     }
     const token = (await handle.readFile('utf8')).trim()
     const problem = tokenProblem(token)
     // The content is a secret, so the message describes it and never quotes it.
-    if (problem !== undefined) throw new CredentialsError('ERR_TOKEN_FILE_INVALID', `Token file ${path} ${problem}`)
+    if (problem !== undefined)
+      throw new CredentialsError('ERR_TOKEN_FILE_INVALID', `Token file ${path} ${problem}`)
     return { token, version: versionOf(stats) }
   } catch (error) {
     throw CredentialsError.isInstance(error) ? error : fileError(path, error)
@@ -93,7 +104,8 @@ async function readToken(path: string): Promise<{ token: string; version: string
  * ```
  */
 export function tokenFile(path: string, options: TokenFileOptions = {}): TokenProvider {
-  if (typeof path !== 'string' || path === '') throw new TypeError('tokenFile: path must be a non-empty string')
+  if (typeof path !== 'string' || path === '')
+    throw new TypeError('tokenFile: path must be a non-empty string')
   const { checkInterval = 1000, now = Date.now } = options
   if (!Number.isFinite(checkInterval) || checkInterval < 0) {
     throw new TypeError('tokenFile: checkInterval must be a finite number of milliseconds, 0 or more')

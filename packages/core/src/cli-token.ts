@@ -1,0 +1,178 @@
+import { execFile } from 'node:child_process'
+import { CredentialsError } from './errors.js'
+import type { NebiusAuthEventListener } from './events.js'
+import { sanitizeToken } from './sanitize.js'
+import { tokenProblem } from './static-token.js'
+import { cachedProvider } from './token-cache.js'
+import type { AccessToken, TokenProvider } from './types.js'
+
+/** Options of {@link cliToken}. */
+export interface CliTokenOptions {
+  /** The CLI profile, passed as `--profile`. Default: none, so the CLI picks its own default profile. */
+  profile?: string
+  /** The executable to run, a name looked up on `PATH` or a path. Default `'nebius'`. Never run through a shell. */
+  command?: string
+  /** How long, in milliseconds, the CLI may run before it is killed. Default `30000` (30 s). */
+  timeout?: number
+  /**
+   * How long, in milliseconds, a token from the CLI is used before the CLI is asked again. Default
+   * `3600000` (1 hour). The CLI does not print the token's expiry; its tokens live 12 hours, but the CLI
+   * may hand out one it issued hours earlier, so an hour stays well inside any token's life.
+   */
+  cacheDuration?: number
+  /** The environment of the CLI process. Default: this process's environment. */
+  env?: Record<string, string | undefined>
+  /** Refresh lifecycle events; see `NebiusAuthEvent`. */
+  onEvent?: NebiusAuthEventListener
+  /** The clock, in epoch milliseconds. Default `Date.now`. */
+  now?: () => number
+}
+
+// An access token is a few kilobytes; anything far bigger is not the output of get-access-token.
+const maximumOutput = 1024 * 1024
+// Enough of stderr to tell what went wrong, short enough for a log line.
+const maximumStderr = 500
+// Known Nebius token shapes and JWTs, plus any long run of base64url characters that might be a secret.
+const tokenLike = /\b(?:eyJ[\w-]*\.[\w.-]*|(?:v\d+|ne1|nd1)\.[\w.-]+)|[\w-]{40,}/g
+
+/**
+ * Makes the CLI's stderr safe for an error message: every token-like word is sanitized, whitespace is
+ * collapsed to one line and the result is capped, so a CLI that echoes secrets cannot leak them.
+ *
+ * @internal Exported for tests.
+ */
+export function sanitizeCliOutput(text: string): string {
+  const masked = text.replace(tokenLike, (match) => sanitizeToken(match))
+  const line = masked.replace(/\s+/g, ' ').trim()
+  return line.length > maximumStderr ? `${line.slice(0, maximumStderr)}…` : line
+}
+
+function checkOptions(options: CliTokenOptions): void {
+  const { profile, command, timeout, cacheDuration, env, onEvent, now } = options
+  // A profile that looks like a flag would be parsed as one by the CLI; control characters are never a name.
+  if (
+    profile !== undefined &&
+    (typeof profile !== 'string' || !/^[^-\s\p{Cc}][^\s\p{Cc}]*$/u.test(profile))
+  ) {
+    throw new TypeError(
+      'cliToken: profile must be a non-empty name without whitespace, not starting with "-"',
+    )
+  }
+  if (command !== undefined && (typeof command !== 'string' || command.trim() === '')) {
+    throw new TypeError('cliToken: command must be a non-empty string')
+  }
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
+    throw new TypeError('cliToken: timeout must be a positive number of milliseconds')
+  }
+  if (cacheDuration !== undefined && !(Number.isFinite(cacheDuration) && cacheDuration > 0)) {
+    throw new TypeError('cliToken: cacheDuration must be a positive number of milliseconds')
+  }
+  if (env !== undefined && (typeof env !== 'object' || (env as unknown) === null)) {
+    throw new TypeError('cliToken: env must be an object')
+  }
+  if (onEvent !== undefined && typeof onEvent !== 'function')
+    throw new TypeError('cliToken: onEvent must be a function')
+  if (now !== undefined && typeof now !== 'function') throw new TypeError('cliToken: now must be a function')
+}
+
+function runCli(
+  command: string,
+  args: readonly string[],
+  options: { timeout: number; env: Record<string, string | undefined> | undefined; signal: AbortSignal },
+): Promise<string> {
+  const { timeout, env, signal } = options
+  const shown = [command, ...args].join(' ')
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      command,
+      args,
+      { encoding: 'utf8', timeout, maxBuffer: maximumOutput, windowsHide: true, env, signal },
+      (error, stdout, stderr) => {
+        if (error === null) {
+          resolve(stdout)
+          return
+        }
+        // The execFile error is never attached as `cause`: it carries stdout, which may hold the token.
+        if (error.name === 'AbortError') {
+          reject(signal.reason as Error)
+          return
+        }
+        const code = error.code
+        if (code === 'ENOENT') {
+          reject(new CredentialsError('ERR_CLI_NOT_FOUND', `The Nebius CLI was not found: ${command}`))
+          return
+        }
+        let reason: string
+        if (typeof code === 'string') {
+          reason =
+            code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'
+              ? `printed more than ${maximumOutput} bytes`
+              : `could not be started (${code})`
+        } else if (error.killed) {
+          reason = `timed out after ${timeout} ms`
+        } else if (typeof error.signal === 'string') {
+          reason = `was killed by ${error.signal}`
+        } else {
+          reason = `exited with code ${code ?? 'unknown'}`
+        }
+        const detail = sanitizeCliOutput(stderr)
+        reject(
+          new CredentialsError(
+            'ERR_CLI_FAILED',
+            `\`${shown}\` ${reason}${detail === '' ? '' : `: ${detail}`}`,
+          ),
+        )
+      },
+    )
+    // Closed stdin makes a CLI that would prompt fail at once instead of waiting for the timeout.
+    child.stdin?.end()
+  })
+}
+
+/**
+ * A provider that runs the Nebius CLI, `nebius iam get-access-token [--profile P]`, for a user account's
+ * token, and caches it.
+ *
+ * - The CLI runs through `execFile`, never a shell, with stdin closed and a 30 s timeout: a profile that
+ *   needs an interactive login fails instead of hanging (log in once with the CLI itself).
+ * - The token is reused for `cacheDuration` (1 hour) and refreshed in the background near its end; the
+ *   CLI does not print the real expiry, so `expiresAt` is when this provider will ask again.
+ * - Concurrent callers share one CLI run. `getToken({ rejected })` with the cached token runs the CLI again.
+ * - Errors are `CredentialsError`s: `ERR_CLI_NOT_FOUND` (no such command) and `ERR_CLI_FAILED` (non-zero
+ *   exit, timeout, no usable token on stdout) with the CLI's stderr, sanitized and capped to 500
+ *   characters. Stdout is never put in a message.
+ *
+ * @param options - See {@link CliTokenOptions}.
+ *
+ * @example
+ * ```ts
+ * import { cliToken } from '@nebius-auth/core'
+ *
+ * const provider = cliToken({ profile: 'dev' })
+ * const { token } = await provider.getToken()
+ * ```
+ */
+export function cliToken(options: CliTokenOptions = {}): TokenProvider & { close(): void } {
+  if (typeof options !== 'object' || (options as unknown) === null)
+    throw new TypeError('cliToken: options must be an object')
+  checkOptions(options)
+  const { profile, command = 'nebius', timeout = 30_000, cacheDuration = 3_600_000, env, onEvent } = options
+  const now = options.now ?? Date.now
+  const args = ['iam', 'get-access-token', ...(profile === undefined ? [] : ['--profile', profile])]
+  const shown = `${command} ${args.join(' ')}`
+
+  async function fetchToken(signal: AbortSignal): Promise<AccessToken> {
+    const startedAt = now()
+    const output = (await runCli(command, args, { timeout, env, signal })).trim()
+    const problem = tokenProblem(output)
+    if (problem !== undefined) {
+      throw new CredentialsError(
+        'ERR_CLI_FAILED',
+        `\`${shown}\` printed no usable token: its output ${problem}`,
+      )
+    }
+    return { token: output, expiresAt: startedAt + cacheDuration }
+  }
+
+  return cachedProvider(fetchToken, { now, ...(onEvent === undefined ? {} : { onEvent }) })
+}

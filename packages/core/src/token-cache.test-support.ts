@@ -24,7 +24,7 @@ export function controlledSource(): {
   const fetchToken = vi.fn(
     (signal: AbortSignal) =>
       new Promise<AccessToken>((resolve, reject) => {
-        calls.push({ signal, resolve: resolve as (token: unknown) => void, reject })
+        calls.push({ signal, resolve, reject })
       }),
   )
   return {

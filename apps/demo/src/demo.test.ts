@@ -1,7 +1,105 @@
-import { describe, expect, it } from 'vitest'
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { startEmulator, type Emulator } from '@nebius-auth/emulator'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-describe('demo', () => {
-  it('builds', () => {
-    expect(1).toBe(1)
+const run = promisify(execFile)
+const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+
+interface Outcome {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+async function demo(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [main, ...args], { env, timeout: 60_000 })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string }
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
+  }
+}
+
+describe('offline demo', () => {
+  it('passes every check, prints the client table and exits 0', { timeout: 60_000 }, async () => {
+    const { code, stdout } = await demo([])
+    expect(stdout).toMatch(/All \d+ checks passed/)
+    for (const client of ['axios', 'got', 'ky', 'fetch']) expect(stdout).toMatch(new RegExp(`\\n\\s+${client}\\s+20\\s+1\\s+20 × 200`))
+    expect(stdout).toContain('ERR_KEY_INVALID')
+    expect(code).toBe(0)
+  })
+})
+
+describe('real mode against the emulator', () => {
+  let emulator: Emulator
+  let folder: string
+  let credentialsFile: string
+
+  beforeAll(async () => {
+    emulator = await startEmulator()
+    folder = await mkdtemp(join(tmpdir(), 'nebius-auth-demo-test-'))
+    credentialsFile = join(folder, 'credentials.json')
+    await writeFile(credentialsFile, JSON.stringify(emulator.createServiceAccount({ keyBits: 2048 }).credentials), { mode: 0o600 })
+  })
+
+  afterAll(async () => {
+    await emulator.close()
+    await rm(folder, { recursive: true, force: true })
+  })
+
+  it('prints the sanitized token and its expiry, never the raw token', async () => {
+    const { code, stdout } = await demo(['--credentials', credentialsFile, '--endpoint', emulator.exchangeEndpoint])
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/^token {4}\S+\*\*$/m)
+    expect(stdout).toMatch(/^expires {2}\d{4}-\d\d-\d\dT/m)
+    const issued = emulator.requests().length
+    expect(issued).toBeGreaterThanOrEqual(0)
+  })
+
+  it('prints the raw token alone with --print-token, and the API accepts it', async () => {
+    const { code, stdout } = await demo(['--credentials', credentialsFile, '--endpoint', emulator.exchangeEndpoint, '--print-token'])
+    expect(code).toBe(0)
+    const token = stdout.trim()
+    expect(stdout).toBe(`${token}\n`)
+    const response = await fetch(`${emulator.url}/v1/whoami`, { headers: { authorization: `Bearer ${token}` } })
+    expect(response.status).toBe(200)
+  })
+
+  it('makes one authenticated GET with --url and prints the status', async () => {
+    const url = `${emulator.url}/v1/whoami`
+    const { code, stdout } = await demo(['--credentials', credentialsFile, '--endpoint', emulator.exchangeEndpoint, '--url', url])
+    expect(code).toBe(0)
+    expect(stdout).toContain(`GET ${url} → 200`)
+  })
+
+  it('fails with one line and the error code when the key is rejected', async () => {
+    const other = join(folder, 'unregistered.json')
+    const stranger = await startEmulator()
+    await writeFile(other, JSON.stringify(stranger.createServiceAccount({ keyBits: 2048 }).credentials), { mode: 0o600 })
+    await stranger.close()
+    const { code, stderr } = await demo(['--credentials', other, '--endpoint', emulator.exchangeEndpoint])
+    expect(code).toBe(1)
+    expect(stderr.trim().split('\n')).toHaveLength(1)
+    expect(stderr).toContain('(ERR_EXCHANGE_REJECTED)')
+  })
+
+  it('fails with one line and the error code when nothing is configured', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'nebius-auth-empty-home-'))
+    const { code, stderr } = await demo(['--from-env'], { PATH: '', HOME: home, NEBIUS_AUTH_METADATA_ENDPOINT: 'http://127.0.0.1:9/' })
+    await rm(home, { recursive: true, force: true })
+    expect(code).toBe(1)
+    expect(stderr).toContain('(ERR_CREDENTIALS_NOT_FOUND)')
+  })
+
+  it('fails with one line and the error code when the exchange endpoint is unreachable', async () => {
+    const { code, stderr } = await demo(['--credentials', credentialsFile, '--endpoint', 'http://127.0.0.1:9/oauth2/token/exchange'])
+    expect(code).toBe(1)
+    expect(stderr).toContain('(ERR_EXCHANGE_UNAVAILABLE)')
   })
 })

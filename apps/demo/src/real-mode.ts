@@ -1,0 +1,57 @@
+/**
+ * Real mode: a token from real Nebius IAM (or any exchange endpoint given with --endpoint), from a
+ * credentials file, a CLI profile or the environment.
+ */
+import { fromEnvironment, NebiusAuthError, sanitizeToken, serviceAccount, type TokenProvider } from '@nebius-auth/core'
+import { withNebiusAuth } from '@nebius-auth/fetch'
+import type { DemoConsole } from './output.js'
+
+export interface RealModeOptions {
+  credentials?: string | undefined
+  profile?: string | undefined
+  endpoint?: string | undefined
+  printToken: boolean
+  url?: string | undefined
+}
+
+function providerFor(options: RealModeOptions): TokenProvider & { close?: () => void } {
+  const endpoint = options.endpoint === undefined ? {} : { endpoint: options.endpoint }
+  if (options.credentials !== undefined) return serviceAccount({ credentialsFile: options.credentials, ...endpoint })
+  return fromEnvironment({ ...(options.profile === undefined ? {} : { profile: options.profile }), ...endpoint })
+}
+
+function remaining(milliseconds: number): string {
+  const minutes = Math.max(0, Math.floor(milliseconds / 60_000))
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`
+}
+
+/** Returns the exit code. Errors are one line with the error code, on stderr. */
+export async function runRealMode(options: RealModeOptions, out: DemoConsole, error: (line: string) => void): Promise<number> {
+  let provider: (TokenProvider & { close?: () => void }) | undefined
+  try {
+    provider = providerFor(options)
+    const token = await provider.getToken()
+    if (options.printToken) {
+      // The one place a raw token is printed, on purpose: `$(demo --print-token)` in scripts.
+      process.stdout.write(`${token.token}\n`)
+      return 0
+    }
+    out.line(`token    ${sanitizeToken(token.token)}`)
+    out.line(`expires  ${new Date(token.expiresAt).toISOString()} (in ${remaining(token.expiresAt - Date.now())})`)
+    if (options.url !== undefined) {
+      const target = new URL(options.url)
+      const authorizedFetch = withNebiusAuth(fetch, { provider, origins: [target.origin] })
+      const response = await authorizedFetch(target)
+      await response.body?.cancel()
+      out.line(`GET ${target.href} → ${response.status}`)
+    }
+    return 0
+  } catch (caught) {
+    const code = NebiusAuthError.isInstance(caught) ? caught.code : caught instanceof TypeError ? 'ERR_INVALID_ARGUMENT' : 'ERR_UNEXPECTED'
+    const message = caught instanceof Error ? caught.message : String(caught)
+    error(`error: ${message.split('\n')[0] ?? ''} (${code})`)
+    return 1
+  } finally {
+    provider?.close?.()
+  }
+}

@@ -33,7 +33,9 @@ describe('GET /v1/whoami', () => {
   })
 
   it('accepts the bearer scheme in any case', async () => {
-    const response = await fetch(`${emulator.url}/v1/whoami`, { headers: { Authorization: `bearer ${token}` } })
+    const response = await fetch(`${emulator.url}/v1/whoami`, {
+      headers: { Authorization: `bearer ${token}` },
+    })
     expect(response.status).toBe(200)
   })
 
@@ -42,11 +44,15 @@ describe('GET /v1/whoami', () => {
   })
 
   it('answers 401 invalid_token to an unknown token', async () => {
-    await expectUnauthorized(await fetch(`${emulator.url}/v1/whoami`, { headers: bearer('v1.unknown.token') }))
+    await expectUnauthorized(
+      await fetch(`${emulator.url}/v1/whoami`, { headers: bearer('v1.unknown.token') }),
+    )
   })
 
   it('answers 401 invalid_token to a non-Bearer scheme', async () => {
-    const response = await fetch(`${emulator.url}/v1/whoami`, { headers: { Authorization: `Basic ${token}` } })
+    const response = await fetch(`${emulator.url}/v1/whoami`, {
+      headers: { Authorization: `Basic ${token}` },
+    })
     await expectUnauthorized(response)
   })
 
@@ -62,7 +68,10 @@ describe('GET /v1/whoami', () => {
     const local = await startEmulator({ tokenTtl: 60, now: () => clock })
     try {
       // Reuse this file's key pair: generating another one would cost more than the whole test.
-      const localAccount = { ...account, ...local.registerKey(account.publicKeyPem, account.serviceAccountId) }
+      const localAccount = {
+        ...account,
+        ...local.registerKey(account.publicKeyPem, account.serviceAccountId),
+      }
       const localToken = await exchange(local.exchangeEndpoint, localAccount)
       expect((await fetch(`${local.url}/v1/whoami`, { headers: bearer(localToken) })).status).toBe(200)
       clock += 60_000
@@ -116,7 +125,7 @@ describe('POST /v1/echo', () => {
       headers: { ...bearer(token), 'Content-Type': 'application/json; charset=utf-8' },
       body: stream,
       duplex: 'half',
-    } as RequestInit)
+    })
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8')
     expect(await response.text()).toBe('{"a":1}')
   })
@@ -144,9 +153,16 @@ describe('/v1/redirect', () => {
   })
 
   it('redirects a POST with 307 and 308 so that the body is sent again', async () => {
-    const init = { method: 'POST', body: 'payload', headers: { ...bearer(token), 'Content-Type': 'text/plain' } }
+    const init = {
+      method: 'POST',
+      body: 'payload',
+      headers: { ...bearer(token), 'Content-Type': 'text/plain' },
+    }
     expect((await redirect('to=/v1/echo&status=307', init)).status).toBe(307)
-    const followed = await fetch(`${emulator.url}/v1/redirect?to=/v1/echo&status=308`, { ...init, redirect: 'follow' })
+    const followed = await fetch(`${emulator.url}/v1/redirect?to=/v1/echo&status=308`, {
+      ...init,
+      redirect: 'follow',
+    })
     expect(followed.status).toBe(200)
     expect(await followed.text()).toBe('payload')
   })

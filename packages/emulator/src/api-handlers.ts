@@ -9,35 +9,40 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 /** 307 and 308 keep the method and body (RFC 9110 §15.4.8–9), so any method may ask for them. */
 const BODY_PRESERVING_STATUSES = new Set([307, 308])
 
-/** Bearer authentication per RFC 6750 §2.1; answers 401 itself and returns undefined when it fails. */
+/** Why a Bearer credential (RFC 6750 §2.1) is refused, or the service account it authenticates. */
+function checkBearer(
+  state: EmulatorState,
+  header: string | undefined,
+): { failure: string } | { serviceAccountId: string } {
+  if (header === undefined) return { failure: 'the access token is missing' }
+  const token = /^Bearer +([^ ]+) *$/i.exec(header)?.[1]
+  if (token === undefined) return { failure: 'the Authorization header is not a Bearer token' }
+  const record = findLiveToken(state, token)
+  if (record === undefined) return { failure: 'the access token is unknown, expired or revoked' }
+  return { serviceAccountId: record.serviceAccountId }
+}
+
+/** Authenticates the request; answers 400/401 itself and returns undefined when that fails. */
 function authenticate(
   state: EmulatorState,
   request: IncomingMessage,
   response: ServerResponse,
 ): string | undefined {
   const headers = authorizationHeaders(request)
-  const unauthorized = (description: string): undefined => {
-    state.counters.unauthorized += 1
-    // The brief asks for error="invalid_token" even for a missing token, so every 401 looks the same to
-    // the adapters' retry logic.
-    sendOAuthError(response, 401, 'invalid_token', description, {
-      'WWW-Authenticate': `Bearer realm="nebius-auth-emulator", error="invalid_token", error_description="${description}"`,
-    })
-    return undefined
-  }
   if (headers.length > 1) {
     // RFC 6750 §3.1: a request with more than one credential is invalid_request (400).
     sendOAuthError(response, 400, 'invalid_request', 'more than one Authorization header')
     return undefined
   }
-  const header = headers[0]
-  if (header === undefined) return unauthorized('the access token is missing')
-  const match = /^Bearer +([^ ]+) *$/i.exec(header)
-  const token = match?.[1]
-  if (token === undefined) return unauthorized('the Authorization header is not a Bearer token')
-  const record = findLiveToken(state, token)
-  if (record === undefined) return unauthorized('the access token is unknown, expired or revoked')
-  return record.serviceAccountId
+  const result = checkBearer(state, headers[0])
+  if ('serviceAccountId' in result) return result.serviceAccountId
+  state.counters.unauthorized += 1
+  // error="invalid_token" even for a missing token (RFC 6750 §3.1 would omit it) so that every 401 looks
+  // the same to the adapters' retry logic, as the design asks.
+  sendOAuthError(response, 401, 'invalid_token', result.failure, {
+    'WWW-Authenticate': `Bearer realm="nebius-auth-emulator", error="invalid_token", error_description="${result.failure}"`,
+  })
+  return undefined
 }
 
 function methodNotAllowed(response: ServerResponse, allow: string): void {

@@ -27,7 +27,10 @@ describe('fail()', () => {
     expect(response.status).toBe(503)
     expect(response.headers.get('retry-after')).toBe('2')
     expect(response.headers.get('content-type')).toBe('application/json')
-    expect(await response.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'injected fault' })
+    expect(await response.json()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'injected fault',
+    })
     expect((await post()).status).toBe(200)
   })
 

@@ -49,7 +49,7 @@ function validateFault(fault: unknown): Fault {
   if (retryAfter !== undefined && typeof retryAfter !== 'number' && typeof retryAfter !== 'string') {
     throw new TypeError('fault.retryAfter must be a number of seconds or an HTTP date string')
   }
-  return fault as Fault
+  return fault
 }
 
 /** Creates an empty fault queue. */

@@ -55,7 +55,7 @@ const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 /** Nebius IDs look like `serviceaccount-e00bh8mv4gndt2p3zg`: a type prefix, `e00`, then 15 lowercase characters. */
 export function newId(prefix: 'serviceaccount' | 'publickey'): string {
   let suffix = ''
-  for (let index = 0; index < 15; index += 1) suffix += ID_ALPHABET[randomInt(ID_ALPHABET.length)]
+  for (let index = 0; index < 15; index += 1) suffix += ID_ALPHABET.charAt(randomInt(ID_ALPHABET.length))
   return `${prefix}-e00${suffix}`
 }
 

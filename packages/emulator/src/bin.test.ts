@@ -1,0 +1,105 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import { afterEach, describe, expect, it } from 'vitest'
+
+import { exchangeForm, postExchange, signRs256, AUDIENCE } from './jwt.test-support.js'
+
+// The bin runs from dist, as `npx nebius-auth-emulator` would; vitest.global-setup.ts builds it first.
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js')
+
+const children: ChildProcessWithoutNullStreams[] = []
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
+})
+
+interface Started {
+  child: ChildProcessWithoutNullStreams
+  output: Record<string, string>
+}
+
+/** Spawns the bin and waits for its banner; returns the printed values by label. */
+async function spawnBin(...args: string[]): Promise<Started> {
+  const child = spawn(process.execPath, [BIN, '--key-bits', '2048', ...args])
+  children.push(child)
+  let stdout = ''
+  child.stdout.setEncoding('utf8')
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: string) => {
+      stdout += chunk
+      if (stdout.includes('Press Ctrl-C')) resolve()
+    })
+    child.once('exit', (code) => {
+      reject(new Error(`bin exited with ${code}`))
+    })
+  })
+  const output: Record<string, string> = {}
+  for (const line of stdout.split('\n')) {
+    const match = /^(.+?)(?:: | on )(\S+)$/.exec(line)
+    if (match?.[1] !== undefined && match[2] !== undefined) output[match[1]] = match[2]
+  }
+  return { child, output }
+}
+
+async function stop(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals): Promise<number | null> {
+  const exited = once(child, 'exit') as Promise<[number | null]>
+  child.kill(signal)
+  const [code] = await exited
+  return code
+}
+
+describe('nebius-auth-emulator bin', () => {
+  it('writes a 0600 credentials file that a node:crypto JWT can be exchanged with, and stops on SIGTERM', async () => {
+    const { child, output } = await spawnBin('--ttl', '120')
+    const file = output['credentials file']!
+    const endpoint = output['exchange endpoint']!
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth2\/token\/exchange$/)
+    expect((await stat(file)).mode & 0o777).toBe(0o600)
+    const { 'subject-credentials': credentials } = JSON.parse(await readFile(file, 'utf8')) as {
+      'subject-credentials': Record<string, string>
+    }
+    expect(credentials.iss).toBe(output['service account ID'])
+    expect(credentials.kid).toBe(output['public key ID'])
+
+    const iat = Math.floor(Date.now() / 1000)
+    const jwt = signRs256(
+      { alg: 'RS256', typ: 'JWT', kid: credentials.kid },
+      { iss: credentials.iss, sub: credentials.sub, aud: AUDIENCE, iat, exp: iat + 300 },
+      credentials['private-key']!,
+    )
+    const response = await postExchange(endpoint, exchangeForm(jwt))
+    expect(response.status).toBe(200)
+    expect(((await response.json()) as { expires_in: number }).expires_in).toBe(120)
+
+    expect(await stop(child, 'SIGTERM')).toBe(0)
+    expect(existsSync(dirname(file))).toBe(false)
+  })
+
+  it('writes into --dir, keeps the file, and stops on SIGINT', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'emulator-bin-test-'))
+    try {
+      const { child, output } = await spawnBin('--dir', folder)
+      expect(output['credentials file']).toBe(join(folder, 'credentials.json'))
+      expect(await stop(child, 'SIGINT')).toBe(0)
+      expect(existsSync(join(folder, 'credentials.json'))).toBe(true)
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
+  })
+
+  it('exits with 1 and the usage on an invalid option', async () => {
+    const child = spawn(process.execPath, [BIN, '--port', 'abc'])
+    children.push(child)
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const [code] = (await once(child, 'exit')) as [number | null]
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/--port/)
+    expect(stderr).toMatch(/Usage/)
+  })
+})

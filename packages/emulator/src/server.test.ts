@@ -67,7 +67,8 @@ describe('createServiceAccount()', () => {
       },
     })
     expect(typeof (await exchange(emulator.exchangeEndpoint, created))).toBe('string')
-  })
+    // 4096-bit generation takes one to several seconds, more on a loaded CI machine.
+  }, 30_000)
 
   it('refuses keyBits under 2048 with a TypeError', () => {
     expect(() => emulator.createServiceAccount({ keyBits: 1024 })).toThrow(/keyBits/)

@@ -1,0 +1,208 @@
+import { backoffDelay } from './backoff.js'
+import { TokenExchangeError } from './errors.js'
+import {
+  accessTokenType,
+  classifyFailure,
+  maximumBodySize,
+  parseSuccess,
+  readLimited,
+  type ExchangedToken,
+  type Transient,
+} from './exchange-response.js'
+
+export type { ExchangedToken } from './exchange-response.js'
+
+/** Where Nebius IAM exchanges service-account assertions for access tokens. */
+export const defaultExchangeEndpoint = 'https://auth.eu.nebius.com/oauth2/token/exchange'
+
+/** Options for {@link exchangeToken}. */
+export interface ExchangeTokenOptions {
+  /** The token exchange URL; `https:`, or `http:` to a loopback host. Default {@link defaultExchangeEndpoint}. */
+  endpoint?: string
+  /** The fetch to use. Default `globalThis.fetch`. */
+  fetch?: typeof globalThis.fetch
+  /** Aborts the whole exchange, retries included; the promise rejects with the signal's reason. */
+  signal?: AbortSignal
+  /** Milliseconds one attempt (request and response body) may take. Default 5000. */
+  timeout?: number
+  /** The clock, ms since epoch; read before each request is sent to compute `expiresAt`. Default `Date.now`. */
+  now?: () => number
+  /** Source of the ±20% retry jitter, numbers in [0, 1). Default `Math.random`. */
+  random?: () => number
+  /** Waits between attempts; tests inject an instant one. Must reject with `signal.reason` on abort. */
+  sleep?: (milliseconds: number, signal: AbortSignal | undefined) => Promise<void>
+}
+
+const maximumAttempts = 3
+const defaultTimeout = 5000
+// Longer waits than this are the cache's job (its backoff keeps serving a valid token meanwhile).
+const maximumRetryAfter = 10_000
+
+function validateOptions(subjectToken: string, options: ExchangeTokenOptions): URL {
+  if (typeof subjectToken !== 'string' || subjectToken === '') {
+    throw new TypeError('subjectToken must be a non-empty string')
+  }
+  const { endpoint = defaultExchangeEndpoint, fetch, signal, timeout, now, random, sleep } = options
+  let url: URL
+  try {
+    url = new URL(endpoint)
+  } catch {
+    throw new TypeError('options.endpoint must be an absolute URL')
+  }
+  const loopback = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/.test(url.hostname)
+  // The assertion is a bearer credential for five minutes: it must not cross a network in clear text.
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new TypeError('options.endpoint must be an https: URL (http: only for loopback hosts)')
+  }
+  if (fetch !== undefined && typeof fetch !== 'function')
+    throw new TypeError('options.fetch must be a function')
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError('options.signal must be an AbortSignal')
+  }
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0))) {
+    throw new TypeError('options.timeout must be a positive number of milliseconds')
+  }
+  for (const [name, value] of Object.entries({ now, random, sleep })) {
+    if (value !== undefined && typeof value !== 'function')
+      throw new TypeError(`options.${name} must be a function`)
+  }
+  return url
+}
+
+function defaultSleep(milliseconds: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(signal?.reason as Error)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, milliseconds)
+    if (signal?.aborted) onAbort()
+    else signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts (even if fetch ignores it). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason as Error)
+    }
+    if (signal.aborted) onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => {
+      signal.removeEventListener('abort', onAbort)
+    })
+  })
+}
+
+/**
+ * Exchanges a signed assertion for an access token (RFC 8693 token exchange, as Nebius IAM implements it).
+ *
+ * Each attempt has `timeout` ms. Network errors, timeouts, HTTP 408, 429 and 5xx are retried, up to three
+ * attempts, after 1 s × 1.5ⁿ ±20% or the server's `Retry-After` (up to 10 s; longer ends the retries).
+ * Errors ({@link TokenExchangeError}): `ERR_EXCHANGE_REJECTED` for an OAuth error response,
+ * `ERR_EXCHANGE_UNAVAILABLE` (retryable) when the server could not be reached or kept failing, and
+ * `ERR_EXCHANGE_INVALID_RESPONSE` for anything that is not a valid bearer token response. Response bodies
+ * are read up to 64 KiB. The result's token is hidden from `util.inspect` and `JSON.stringify`.
+ *
+ * @example
+ * ```ts
+ * const assertion = await signAssertion(key)
+ * const { token, expiresAt } = await exchangeToken(assertion, { signal: AbortSignal.timeout(20_000) })
+ * ```
+ */
+export async function exchangeToken(
+  subjectToken: string,
+  options: ExchangeTokenOptions = {},
+): Promise<ExchangedToken> {
+  const url = validateOptions(subjectToken, options)
+  const {
+    signal,
+    timeout = defaultTimeout,
+    now = Date.now,
+    random = Math.random,
+    sleep = defaultSleep,
+  } = options
+  const fetchFunction = options.fetch ?? globalThis.fetch
+  signal?.throwIfAborted()
+  // RFC 8693 §2.1, with Nebius's token types.
+  const body = new URLSearchParams({
+    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+    requested_token_type: accessTokenType,
+    subject_token: subjectToken,
+    subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+  }).toString()
+
+  let last: Transient | undefined
+  let note = ''
+  for (let attempt = 0; attempt < maximumAttempts; attempt++) {
+    if (last !== undefined) {
+      const delay = last.retryAfter ?? backoffDelay(attempt - 1, random)
+      if (delay > maximumRetryAfter) {
+        note = ` and asked to retry after ${Math.ceil(delay / 1000)} s`
+        break
+      }
+      await sleep(delay, signal)
+    }
+    const controller = new AbortController()
+    const timedOut = new Error(`no answer within ${timeout} ms`)
+    const timer = setTimeout(() => {
+      controller.abort(timedOut)
+    }, timeout)
+    const onAbort = (): void => {
+      controller.abort(signal?.reason)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      const sentAt = now()
+      const result = await untilAborted(
+        (async () => {
+          const response = await fetchFunction(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+            body,
+            // Following a redirect would hand the assertion to whatever the Location names.
+            redirect: 'manual',
+            signal: controller.signal,
+          })
+          const text = await readLimited(response, maximumBodySize)
+          if (response.ok) return parseSuccess(response, text, sentAt)
+          return classifyFailure(response, text, subjectToken, now())
+        })(),
+        controller.signal,
+      )
+      if ('token' in result) return result
+      last = result
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason
+      if (error instanceof TokenExchangeError) throw error
+      const code =
+        ((error as { cause?: { code?: unknown } } | undefined)?.cause?.code as string | undefined) ?? ''
+      const reason = controller.signal.reason === timedOut ? timedOut.message : `network error ${code}`.trim()
+      last = {
+        error: new TokenExchangeError('ERR_EXCHANGE_UNAVAILABLE', `the token endpoint failed: ${reason}`, {
+          retryable: true,
+          cause: error,
+        }),
+      }
+    } finally {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }
+  const { error } = last as Transient
+  throw new TokenExchangeError(
+    'ERR_EXCHANGE_UNAVAILABLE',
+    `token exchange at ${url.origin} failed: ${error.message}${note}`,
+    {
+      status: error.status,
+      error: error.error,
+      errorDescription: error.errorDescription,
+      retryable: true,
+      cause: error.cause ?? error,
+    },
+  )
+}

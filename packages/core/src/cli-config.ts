@@ -47,7 +47,8 @@ const fields = {
   'token-file': 'tokenFile',
   endpoint: 'endpoint',
 } as const
-const pathFields = new Set<string>(['privateKeyFilePath', 'serviceAccountCredentialsFilePath', 'tokenFile'])
+type ProfileField = (typeof fields)[keyof typeof fields]
+const pathFields = new Set<ProfileField>(['privateKeyFilePath', 'serviceAccountCredentialsFilePath', 'tokenFile'])
 
 function invalid(path: string, reason: string): CredentialsError {
   return new CredentialsError('ERR_CONFIG_INVALID', `CLI config ${path} ${reason}`)
@@ -76,8 +77,8 @@ export function expandHome(path: string, home: string | undefined): string {
 function readProfile(name: string, value: unknown, path: string, home: string | undefined): CliProfile {
   if (value === null || value === undefined) return { name }
   if (!isMapping(value)) throw invalid(path, `has a profile "${name}" that is not a mapping`)
-  const profile: Record<string, string> = { name }
-  for (const [key, property] of Object.entries(fields)) {
+  const profile: { name: string } & Partial<Record<ProfileField, string>> = { name }
+  for (const [key, property] of Object.entries(fields) as [keyof typeof fields, ProfileField][]) {
     const field = value[key]
     // An empty YAML value (`token-file:`) is null: the same as leaving the field out.
     if (field === undefined || field === null) continue
@@ -101,7 +102,7 @@ function readProfile(name: string, value: unknown, path: string, home: string | 
     delete profile.privateKey
     Object.defineProperty(profile, 'privateKey', { value: privateKey, enumerable: false })
   }
-  return profile as CliProfile
+  return profile
 }
 
 /**

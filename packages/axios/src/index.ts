@@ -1,2 +1,16 @@
-/** The package's name, as published. */
-export const packageName = '@nebius-auth/axios'
+/**
+ * @nebius-auth/axios: Nebius AI Cloud authentication for axios, as request and response interceptors.
+ *
+ * @example
+ * ```ts
+ * import axios from 'axios'
+ * import { withNebiusAuth } from '@nebius-auth/axios'
+ *
+ * const api = withNebiusAuth(axios.create({ baseURL: 'https://compute.api.eu.nebius.cloud' }))
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { withNebiusAuth } from './with-nebius-auth.js'
+// Re-exported so users need not import core for the options' type; the type itself lives in core.
+export type { NebiusAuthOptions } from '@nebius-auth/core'

@@ -1,0 +1,183 @@
+import { bearer, createRequestAuthorizer, type NebiusAuthOptions } from '@nebius-auth/core'
+import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+
+type BeforeRedirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>
+
+/** What this adapter did to one attempt of one request. */
+interface Attempt {
+  /** The caller's own `beforeRedirect`, still called on every hop after ours. */
+  readonly userHook: BeforeRedirect | undefined
+  /** Set when this attempt is the one retry after a 401: no second retry, ever. */
+  readonly retried: boolean
+  /** The token this adapter put in `config.headers`, if any. */
+  token?: string
+  /** A redirect hop left the allowed origins, so the token was stripped and a 401 is not about it. */
+  redirectedAway?: boolean
+  /** The fresh token the 401 handler hands to the retry. */
+  retryToken?: string
+}
+
+// Keyed by our per-attempt `beforeRedirect` guard: axios ≤ 1.7 drops symbol keys when it merges configs,
+// but passes `beforeRedirect` through by reference, so the guard is what survives `instance.request(config)`.
+const attempts = new WeakMap<BeforeRedirect, Attempt>()
+const installed = new WeakSet<AxiosInstance>()
+
+const attemptOf = (config: InternalAxiosRequestConfig | undefined): Attempt | undefined =>
+  config?.beforeRedirect === undefined ? undefined : attempts.get(config.beforeRedirect)
+
+const signalOf = (config: InternalAxiosRequestConfig): AbortSignal | undefined =>
+  config.signal instanceof AbortSignal ? config.signal : undefined
+
+/** Streams and async iterables are consumed by the first send: a retry would go out with an empty body. */
+function isReplayable(data: unknown): boolean {
+  if (typeof data !== 'object' || data === null) return true
+  const body = data as { pipe?: unknown; getReader?: unknown }
+  return (
+    typeof body.pipe !== 'function' && typeof body.getReader !== 'function' && !(Symbol.asyncIterator in body)
+  )
+}
+
+/** Rejects once `signal` aborts even if `promise` never settles: a provider may ignore the signal. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason as Error)
+    }
+    if (signal.aborted) onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => {
+      signal.removeEventListener('abort', onAbort)
+    })
+  })
+}
+
+/**
+ * Installs Nebius authentication on an axios instance and returns the same instance. Requests to allowed
+ * origins get `Authorization: Bearer <token>`; a 401 to our token is retried once with a fresher token.
+ * Calling it again on the same instance changes nothing: the first options stay in force.
+ *
+ * - A request that already has an `Authorization` header (any case, also from `defaults.headers`) is left
+ *   alone and never retried.
+ * - A 401 is handled whether axios rejects it or a custom `validateStatus` accepts it; the second 401
+ *   reaches the caller as usual. The retry goes through `instance.request`, so every interceptor runs.
+ * - A stream body is never retried (it would be re-sent empty): the caller gets the 401.
+ * - On every redirect hop (Node's http adapter) the token is removed when the next URL is not allowed,
+ *   before the caller's own `beforeRedirect` runs.
+ * - `config.signal` stops the wait for a token; axios then rejects with its own `CanceledError`.
+ *
+ * @param instance - An axios instance (`axios.create()`) or the default `axios` export.
+ * @param options - See {@link NebiusAuthOptions}. Default origins: the origin of `instance.defaults.baseURL`,
+ *   `https://*.nebius.cloud` and `https://*.nebius.com`.
+ *
+ * @example
+ * ```ts
+ * import axios from 'axios'
+ * import { withNebiusAuth } from '@nebius-auth/axios'
+ *
+ * const api = withNebiusAuth(axios.create({ baseURL: 'https://compute.api.eu.nebius.cloud' }))
+ * const { data } = await api.get('/compute/v1/instances', { params: { parentId: 'project-e00…' } })
+ * ```
+ */
+export function withNebiusAuth<T extends AxiosInstance>(instance: T, options?: NebiusAuthOptions): T {
+  if (installed.has(instance)) return instance
+  const authorizer = createRequestAuthorizer(options, { client: 'axios', baseURL: instance.defaults.baseURL })
+
+  const guardRedirects = (attempt: Attempt): BeforeRedirect => {
+    const guard: BeforeRedirect = (redirectOptions, responseDetails, requestDetails) => {
+      // follow-redirects keeps Authorization on a hop to a subdomain (and axios ≤ 1.20 lets it): we do not.
+      const { token } = attempt
+      const headers = redirectOptions.headers as Record<string, unknown> | undefined
+      if (token !== undefined && headers !== undefined && !authorizer.allows(String(redirectOptions.href))) {
+        attempt.redirectedAway = true
+        for (const name of Object.keys(headers)) {
+          if (name.toLowerCase() === 'authorization' && headers[name] === bearer(token)) {
+            Reflect.deleteProperty(headers, name)
+          }
+        }
+      }
+      attempt.userHook?.(redirectOptions, responseDetails, requestDetails)
+    }
+    attempts.set(guard, attempt)
+    return guard
+  }
+
+  const authorize = async (config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> => {
+    const previous = attemptOf(config)
+    const retryToken = previous?.retryToken
+    const attempt: Attempt = {
+      userHook: previous?.userHook ?? config.beforeRedirect,
+      retried: retryToken !== undefined,
+    }
+    config.beforeRedirect = guardRedirects(attempt)
+    const { headers } = config
+    const current: unknown = headers.get('Authorization')
+    if (current !== undefined && current !== null) {
+      // A config sent again (our retry, or the caller's own) still carries our old token: replace it.
+      if (previous?.token === undefined || current !== bearer(previous.token)) return config
+      headers.delete('Authorization')
+    }
+    const signal = signalOf(config)
+    let token: string | undefined
+    try {
+      const url = instance.getUri(config)
+      token =
+        retryToken !== undefined && authorizer.allows(url)
+          ? retryToken
+          : await untilAborted(authorizer.tokenFor(url, signal), signal)
+    } catch (error) {
+      // Aborted while waiting: axios checks the signal before sending and rejects with its CanceledError.
+      if (signal?.aborted === true) return config
+      throw error
+    }
+    if (token === undefined) return config
+    headers.set('Authorization', bearer(token))
+    attempt.token = token
+    return config
+  }
+
+  /** Resolves to the retry's outcome, or to `giveUp()`: what the caller would have had without us. */
+  const retryUnauthorized = async <R>(
+    response: AxiosResponse,
+    giveUp: () => R,
+  ): Promise<AxiosResponse | R> => {
+    const { config } = response
+    const attempt = attemptOf(config)
+    const sentToken = attempt?.token
+    if (response.status !== 401 || attempt === undefined || sentToken === undefined) return giveUp()
+    if (attempt.retried || attempt.redirectedAway === true) return giveUp()
+    const signal = signalOf(config)
+    const url = instance.getUri(config)
+    if (!isReplayable(config.data)) {
+      // No retry, but the provider still learns the token was refused, so the next request gets a fresh one.
+      if (options?.retryOnUnauthorized !== false && authorizer.allows(url)) {
+        await authorizer.provider.getToken({ rejected: sentToken, signal }).catch(() => undefined)
+      }
+      return giveUp()
+    }
+    try {
+      attempt.retryToken = await untilAborted(
+        authorizer.tokenForRetry({ status: 401, url, sentToken, signal }),
+        signal,
+      )
+    } catch {
+      return giveUp()
+    }
+    return attempt.retryToken === undefined ? giveUp() : instance.request(config)
+  }
+
+  instance.interceptors.request.use(authorize)
+  instance.interceptors.response.use(
+    // A custom validateStatus may accept a 401, which then never reaches the rejection handler.
+    (response) => retryUnauthorized(response, () => response),
+    (error: unknown) => {
+      const response = (error as { response?: AxiosResponse } | null)?.response
+      const fail = (): never => {
+        throw error
+      }
+      return response?.config === undefined ? fail() : retryUnauthorized(response, fail)
+    },
+  )
+  installed.add(instance)
+  return instance
+}

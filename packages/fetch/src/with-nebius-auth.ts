@@ -1,0 +1,104 @@
+import { bearer, createRequestAuthorizer, type NebiusAuthOptions } from '@nebius-auth/core'
+
+type Fetch = typeof globalThis.fetch
+
+/** Rejects with the signal's reason once it aborts, like fetch does, even if `promise` never settles. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  // A provider may ignore the signal (a hand-written one often does): the caller's abort must still win.
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason as Error)
+    }
+    if (signal.aborted) {
+      onAbort()
+      return
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => {
+      signal.removeEventListener('abort', onAbort)
+    })
+  })
+}
+
+/** Releases a body nobody will read; a body that already failed has nothing left to release. */
+async function discard(body: ReadableStream | null): Promise<void> {
+  try {
+    await body?.cancel()
+  } catch {
+    // Cancelling an errored stream rejects with its error, which is no news to anyone here.
+  }
+}
+
+function originOf(url: string): string | undefined {
+  return URL.canParse(url) ? new URL(url).origin : undefined
+}
+
+/**
+ * Wraps a fetch function so that requests to allowed origins carry `Authorization: Bearer <token>`, with
+ * one retry on a 401 when the provider has a fresher token. The result has fetch's own signature.
+ *
+ * - Requests to other origins, and requests that already carry an `Authorization` header (in
+ *   `init.headers` or on the input `Request`), are passed through untouched and never retried.
+ * - A request body is cloned before the first attempt so the one retry sends the same bytes, streams
+ *   included (a `ReadableStream` body needs `duplex: 'half'`, exactly as with fetch). The copy is kept
+ *   in memory until the first response arrives; `retryOnUnauthorized: false` skips it.
+ * - Redirects are fetch's own: `redirect: 'follow'` drops `Authorization` on every cross-origin hop
+ *   (Fetch standard, HTTP-redirect fetch), so a token never follows a redirect to another origin.
+ * - The request's `signal` also stops the wait for a token, rejecting with the signal's reason.
+ *
+ * @param fetch - The fetch to wrap, usually `globalThis.fetch`; any function with fetch's signature.
+ * @param options - See {@link NebiusAuthOptions}. Default origins: `https://*.nebius.cloud` and
+ *   `https://*.nebius.com`, as fetch has no base URL. Invalid options throw a `TypeError` naming the option.
+ * @returns A function with fetch's signature.
+ *
+ * @example
+ * ```ts
+ * import { serviceAccount } from '@nebius-auth/core'
+ * import { withNebiusAuth } from '@nebius-auth/fetch'
+ *
+ * const nebiusFetch = withNebiusAuth(fetch, { provider: serviceAccount({ credentialsFile: 'credentials.json' }) })
+ * const response = await nebiusFetch('https://compute.api.eu.nebius.cloud/compute/v1/instances')
+ * ```
+ */
+export function withNebiusAuth(fetch: Fetch, options?: NebiusAuthOptions): Fetch {
+  if (typeof fetch !== 'function')
+    throw new TypeError('fetch: expected a function with the signature of fetch')
+  const authorizer = createRequestAuthorizer(options, { client: 'fetch' })
+  const keepRetryCopy = options?.retryOnUnauthorized !== false
+
+  return async function fetchWithNebiusAuth(input, init) {
+    // Build the request exactly as fetch would (init overrides the input Request's fields), so the
+    // headers, body and signal inspected here are the ones that would go on the wire.
+    const request = new Request(input, init)
+    const { signal } = request
+    if (request.headers.has('authorization') || !authorizer.allows(request.url)) return fetch(request)
+
+    // An already-aborted request must not even start a token exchange.
+    signal.throwIfAborted()
+    const token = await untilAborted(authorizer.tokenFor(request.url, signal), signal)
+    if (token === undefined) return fetch(request)
+    request.headers.set('authorization', bearer(token))
+    // Sending a Request consumes its body: keep an untouched copy (a tee for streams) for the one retry.
+    const retryRequest = keepRetryCopy && request.body !== null ? request.clone() : request
+
+    let retried = false
+    try {
+      const response = await fetch(request)
+      if (response.status !== 401) return response
+      // fetch drops our header when a redirect leaves the origin, so such a 401 is no verdict on our token.
+      const finalURL = response.url === '' ? request.url : response.url
+      const sentToken = originOf(finalURL) === originOf(request.url) ? token : undefined
+      const retry = authorizer.tokenForRetry({ status: 401, url: finalURL, sentToken, signal })
+      const fresh = await untilAborted(retry, signal)
+      if (fresh === undefined) return response
+      // Release the 401's connection now instead of whenever the garbage collector finds its body.
+      await discard(response.body)
+      retryRequest.headers.set('authorization', bearer(fresh))
+      retried = true
+    } finally {
+      // An unread tee branch would otherwise buffer the whole upload until garbage collection.
+      if (!retried && retryRequest !== request) void discard(retryRequest.body)
+    }
+    return fetch(retryRequest)
+  }
+}

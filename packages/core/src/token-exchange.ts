@@ -38,11 +38,17 @@ const defaultTimeout = 5000
 // Longer waits than this are the cache's job (its backoff keeps serving a valid token meanwhile).
 const maximumRetryAfter = 10_000
 
-function validateOptions(subjectToken: string, options: ExchangeTokenOptions): URL {
-  if (typeof subjectToken !== 'string' || subjectToken === '') {
-    throw new TypeError('subjectToken must be a non-empty string')
-  }
-  const { endpoint = defaultExchangeEndpoint, fetch, signal, timeout, now, random, sleep } = options
+/**
+ * Checks a token endpoint option: an absolute `https:` URL, or `http:` to a loopback host (the emulator).
+ * Throws a TypeError naming `options.endpoint`, never its value.
+ *
+ * @example
+ * ```ts
+ * parseEndpoint('https://auth.eu.nebius.com/oauth2/token/exchange').origin // 'https://auth.eu.nebius.com'
+ * ```
+ */
+export function parseEndpoint(endpoint: unknown = defaultExchangeEndpoint): URL {
+  if (typeof endpoint !== 'string') throw new TypeError('options.endpoint must be a string')
   let url: URL
   try {
     url = new URL(endpoint)
@@ -54,6 +60,15 @@ function validateOptions(subjectToken: string, options: ExchangeTokenOptions): U
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new TypeError('options.endpoint must be an https: URL (http: only for loopback hosts)')
   }
+  return url
+}
+
+function validateOptions(subjectToken: string, options: ExchangeTokenOptions): URL {
+  if (typeof subjectToken !== 'string' || subjectToken === '') {
+    throw new TypeError('subjectToken must be a non-empty string')
+  }
+  const { endpoint = defaultExchangeEndpoint, fetch, signal, timeout, now, random, sleep } = options
+  const url = parseEndpoint(endpoint)
   if (fetch !== undefined && typeof fetch !== 'function')
     throw new TypeError('options.fetch must be a function')
   if (signal !== undefined && !(signal instanceof AbortSignal)) {

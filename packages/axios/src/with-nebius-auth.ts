@@ -113,7 +113,7 @@ export function withNebiusAuth<T extends AxiosInstance>(instance: T, options?: N
     const { headers } = config
     const current: unknown = headers.get('Authorization')
     if (current !== undefined && current !== null) {
-      // A config sent again (our retry, or the caller's own) still carries our old token: replace it.
+      // Any Authorization but our own earlier one (a config sent again) is the caller's: never touched.
       if (previous?.token === undefined || current !== bearer(previous.token)) return config
       headers.delete('Authorization')
     }

@@ -1,3 +1,4 @@
+import { abortable } from './abortable.js'
 import { backoffDelay } from './backoff.js'
 import { resolveCacheOptions } from './cache-options.js'
 import type { CacheOptions } from './cache-options.js'
@@ -99,9 +100,9 @@ export function cachedProvider(
     timer = undefined
     if (closed || exchange !== undefined || current === undefined) return
     const time = now()
+    // Waking before refreshAt means the delay was capped at the longest timer Node allows.
     if (time >= current.expiresAt) forget()
-    else if (time < refreshAt)
-      schedule(refreshAt) // woke early: the delay was capped
+    else if (time < refreshAt) schedule(refreshAt)
     else if (failures > 0 && time < retryAt) schedule(retryAt)
     else startExchange('background')
   }
@@ -267,20 +268,8 @@ export function cachedProvider(
   }
 
   function wait(record: Exchange, signal: AbortSignal | undefined): Promise<AccessToken> {
-    const outcome = record.settled.then(afterExchange)
-    if (signal === undefined) return outcome
     // The caller's signal ends only this caller's wait; the shared exchange carries on for the others.
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        reject(signal.reason as Error)
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      const stopListening = (): void => {
-        signal.removeEventListener('abort', onAbort)
-      }
-      outcome.then(stopListening, stopListening)
-      outcome.then(resolve, reject)
-    })
+    return abortable(record.settled.then(afterExchange), signal)
   }
 
   function markRejected(token: AccessToken): void {

@@ -1,0 +1,158 @@
+import { bearer, createRequestAuthorizer, type NebiusAuthOptions } from '@nebius-auth/core'
+import type { Hooks, NormalizedOptions } from 'ky'
+
+import { isReplayableBody, resend, transportKey, untilAborted, type Transport } from './request-replay.js'
+
+type Options = Readonly<Record<PropertyKey, unknown>> & Partial<NormalizedOptions>
+
+interface HookCall {
+  readonly request: Request
+  readonly options: Options
+  readonly response?: Response | undefined
+}
+
+/** ky 1 passes `(request, options, state)` or `(request, options, response, state)`; ky 2 one state object. */
+function readCall(parameters: readonly unknown[]): HookCall {
+  const [first, options, response] = parameters
+  if (typeof first === 'object' && first !== null && 'request' in first) return first as HookCall
+  return {
+    request: first as Request,
+    options: options as Options,
+    response: response as Response | undefined,
+  }
+}
+
+function originOf(url: string): string | undefined {
+  return URL.canParse(url) ? new URL(url).origin : undefined
+}
+
+/** How many header values to remember as ours: far more than the tokens in flight during one rotation. */
+const rememberedValues = 32
+
+/** The hooks behind both entry points; `baseURL` adds the instance's base URL origin to the default origins. */
+export function createHooks(
+  options: NebiusAuthOptions | undefined,
+  baseURL?: string,
+): Required<Pick<Hooks, 'beforeRequest' | 'beforeRetry' | 'afterResponse'>> {
+  const authorizer = createRequestAuthorizer(options, { client: 'ky', baseURL })
+  // Header values this adapter set, mapped to their token. ky 1 re-runs beforeRequest on a copy of the sent
+  // request, so "carries an Authorization" alone cannot tell our stale token from the caller's own header.
+  const attached = new Map<string, string>()
+  // ky 2 with `retry: 0` sends the only copy of the body; keep one for the 401 retry (never for streams).
+  const bodyCopies = new WeakMap<Request, Request>()
+
+  const sentToken = (request: Request): string | undefined => {
+    const value = request.headers.get('authorization')
+    return value === null ? undefined : attached.get(value)
+  }
+
+  const authorize = async ({ request, options: requestOptions }: HookCall): Promise<void> => {
+    const current = request.headers.get('authorization')
+    if (current !== null && !attached.has(current)) return // the caller's own: never touched
+    const token = await untilAborted(authorizer.tokenFor(request.url, request.signal), request.signal)
+    if (token === undefined) {
+      request.headers.delete('authorization')
+      return
+    }
+    const value = bearer(token)
+    attached.delete(value)
+    attached.set(value, token)
+    if (attached.size > rememberedValues) attached.delete(attached.keys().next().value as string)
+    // Headers are case-insensitive: set replaces any `Authorization` however it is spelled, never appends.
+    request.headers.set('authorization', value)
+    const retry = requestOptions.retry as number | { limit?: number } | undefined
+    const limit = typeof retry === 'number' ? retry : retry?.limit
+    if (limit === 0 && request.body !== null && isReplayableBody(requestOptions.body)) {
+      bodyCopies.set(request, request.clone())
+    }
+  }
+
+  return {
+    beforeRequest: [
+      async (...parameters: unknown[]): Promise<undefined> => {
+        await authorize(readCall(parameters))
+      },
+    ],
+    // ky 2 runs beforeRequest once per call: each retry gets a current token here (ky 1 also re-runs beforeRequest).
+    beforeRetry: [
+      async (...parameters: unknown[]): Promise<undefined> => {
+        await authorize(readCall(parameters))
+      },
+    ],
+    afterResponse: [
+      async (...parameters: unknown[]): Promise<Response | undefined> => {
+        const { request, options: requestOptions, response } = readCall(parameters)
+        const token = sentToken(request)
+        if (response?.status !== 401 || token === undefined) return undefined
+        const finalURL = response.url === '' ? request.url : response.url
+        // fetch drops our header when a redirect leaves the origin, so such a 401 is no verdict on our token.
+        if (originOf(finalURL) !== originOf(request.url)) return undefined
+        // ky keeps its own copy of the request for its retries; re-send a copy of that, or the one kept above.
+        const source = request.bodyUsed ? bodyCopies.get(request) : request
+        const replayable = source !== undefined && !source.bodyUsed && isReplayableBody(requestOptions.body)
+        if (!replayable) {
+          // No second send, but the next request must not reuse the refused token.
+          if (options?.retryOnUnauthorized !== false && authorizer.allows(finalURL)) {
+            await authorizer.provider
+              .getToken({ rejected: token, signal: request.signal })
+              .catch(() => undefined)
+          }
+          return undefined
+        }
+        const retry = authorizer.tokenForRetry({
+          status: 401,
+          url: finalURL,
+          sentToken: token,
+          signal: request.signal,
+        })
+        const fresh = await untilAborted(retry, request.signal)
+        if (fresh === undefined) return undefined
+        bodyCopies.delete(request)
+        const retryRequest = source === request ? request.clone() : source
+        retryRequest.headers.set('authorization', bearer(fresh))
+        attached.set(bearer(fresh), fresh)
+        return resend(retryRequest, requestOptions)
+      },
+    ],
+  }
+}
+
+/**
+ * ky hooks that attach `Authorization: Bearer <token>` for allowed origins and retry a 401 once with a fresh
+ * token. Prefer {@link withNebiusAuth}, which also puts the 401 handling ahead of the instance's own
+ * `afterResponse` hooks and allows the instance's base URL origin. With bare hooks, list your API's origin
+ * in `origins`, and place `afterResponse[0]` first if other hooks should see only the final response.
+ *
+ * On ky 2 the result also carries an `init` hook (it records `fetch` and `timeout`, which ky 2 hides from
+ * the other hooks, so the 401 retry uses the same ones); keep it when merging hook lists by hand.
+ *
+ * @param options - See `NebiusAuthOptions`. Default origins: `https://*.nebius.cloud` and `https://*.nebius.com`.
+ * @returns A `Hooks` object for `ky.create({ hooks })` or `instance.extend({ hooks })`.
+ *
+ * @example
+ * ```ts
+ * import ky from 'ky'
+ * import { staticToken } from '@nebius-auth/core'
+ * import { nebiusAuthHooks } from '@nebius-auth/ky'
+ *
+ * const api = ky.create({
+ *   prefixUrl: 'https://compute.api.eu.nebius.cloud',
+ *   hooks: nebiusAuthHooks({ provider: staticToken(process.env.NEBIUS_IAM_TOKEN ?? '') }),
+ * })
+ * ```
+ */
+export function nebiusAuthHooks(options?: NebiusAuthOptions): Hooks {
+  return withTransportCapture(createHooks(options))
+}
+
+/** Adds ky 2's `init` hook; ky 1 ignores hook lists it does not know. */
+export function withTransportCapture<T extends Hooks>(hooks: T): T {
+  const init = (initOptions: Record<PropertyKey, unknown>): void => {
+    const transport: Transport = {
+      fetch: initOptions.fetch as Transport['fetch'],
+      timeout: initOptions.timeout as Transport['timeout'],
+    }
+    initOptions[transportKey] = transport
+  }
+  return { ...hooks, init: [init] }
+}

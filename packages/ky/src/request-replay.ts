@@ -1,0 +1,78 @@
+/**
+ * The fetch-level pieces of the ky adapter's one 401 retry: which bodies can be sent twice, how to re-send
+ * with the same fetch, timeout and fetch-only options ky would use, and how an abort ends a wait.
+ */
+
+type Fetch = typeof globalThis.fetch
+
+/** Where ky 2's init hook leaves `fetch` and `timeout`, which ky 2 leaves out of the options hooks see. */
+export const transportKey = Symbol('nebius-auth.ky.transport')
+
+export interface Transport {
+  readonly fetch?: Fetch | undefined
+  readonly timeout?: number | false | undefined
+}
+
+/** ky's own default per-attempt timeout, in milliseconds (ky 1 and 2 alike). */
+const kyDefaultTimeout = 10_000
+
+/** Options ky applies to the `Request` itself or keeps for itself (ky 1 and 2); the rest go to fetch. */
+const notForwarded = new Set([
+  ...['method', 'headers', 'body', 'mode', 'credentials', 'cache', 'redirect', 'referrer', 'referrerPolicy'],
+  ...['integrity', 'keepalive', 'signal', 'window', 'duplex', 'json', 'parseJson', 'stringifyJson'],
+  ...['searchParams', 'prefixUrl', 'prefix', 'baseUrl', 'retry', 'timeout', 'totalTimeout', 'hooks'],
+  ...['throwHttpErrors', 'onDownloadProgress', 'onUploadProgress', 'fetch', 'context'],
+])
+
+/**
+ * Bodies that are data, not a one-shot source: ky (and the `Request` it builds) can produce them again.
+ * A `ReadableStream` or an async iterable is consumed by the first send, so it never qualifies.
+ */
+export function isReplayableBody(body: unknown): boolean {
+  return (
+    body === undefined ||
+    body === null ||
+    typeof body === 'string' ||
+    body instanceof ArrayBuffer ||
+    ArrayBuffer.isView(body) ||
+    body instanceof Blob ||
+    body instanceof FormData ||
+    body instanceof URLSearchParams
+  )
+}
+
+/**
+ * Sends `request` the way ky sends an attempt: through the caller's `fetch`, with ky's per-attempt timeout
+ * and the fetch-only options ky forwards as fetch's second argument (undici's `dispatcher`, Next.js's `next`).
+ */
+export async function resend(
+  request: Request,
+  options: Readonly<Record<PropertyKey, unknown>>,
+): Promise<Response> {
+  const transport = (options[transportKey] ?? {}) as Transport
+  // ky 1 shows `fetch` and `timeout` in the hooks' options; ky 2 hides them, so its init hook saved them.
+  const fetch = (options.fetch ?? transport.fetch ?? globalThis.fetch) as Fetch
+  const timeout = (options.timeout ?? transport.timeout ?? kyDefaultTimeout) as number | false
+  const signal =
+    timeout === false ? request.signal : AbortSignal.any([request.signal, AbortSignal.timeout(timeout)])
+  const forwarded = Object.fromEntries(Object.entries(options).filter(([key]) => !notForwarded.has(key)))
+  return fetch(new Request(request, { signal }), forwarded)
+}
+
+/** Rejects with the signal's reason once it aborts, even if `promise` never settles. */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  // A provider may ignore the signal (a hand-written one often does): the caller's abort must still win.
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason as Error)
+    }
+    if (signal.aborted) {
+      onAbort()
+      return
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => {
+      signal.removeEventListener('abort', onAbort)
+    })
+  })
+}

@@ -1,0 +1,135 @@
+/**
+ * Servers and providers the ky adapter's tests share: the emulator with a registered key, a second
+ * plain `node:http` server on another port (another origin), and providers with known behaviour.
+ */
+import { generateKeyPairSync } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+import { cachedProvider, serviceAccount, type AccessToken, type TokenProvider } from '@nebius-auth/core'
+import { startEmulator, type Emulator } from '@nebius-auth/emulator'
+
+// One key pair per test file: 2048 bits keeps generation fast, and registering it on each fresh emulator
+// gives every test its own counters without generating a key per test.
+const keyPair = generateKeyPairSync('rsa', { modulusLength: 2048 })
+const privateKeyPem = keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+const publicKeyPem = keyPair.publicKey.export({ type: 'spki', format: 'pem' }).toString()
+
+export interface EmulatorContext {
+  readonly emulator: Emulator
+  /** A service-account provider that exchanges against this emulator. */
+  readonly provider: TokenProvider & { close(): void }
+  /** `[emulator.url]`: the only origin allowed in most tests. */
+  readonly origins: readonly string[]
+  close(): Promise<void>
+}
+
+export async function startEmulatorContext(): Promise<EmulatorContext> {
+  const emulator = await startEmulator()
+  const { serviceAccountId, publicKeyId } = emulator.registerKey(publicKeyPem)
+  const provider = serviceAccount({
+    serviceAccountId,
+    publicKeyId,
+    privateKey: privateKeyPem,
+    endpoint: emulator.exchangeEndpoint,
+  })
+  return {
+    emulator,
+    provider,
+    origins: [emulator.url],
+    async close() {
+      provider.close()
+      await emulator.close()
+    },
+  }
+}
+
+/** The Authorization headers the emulator saw for requests to `path` (query string ignored), in order. */
+export function authorizationsFor(emulator: Emulator, path: string): (string | undefined)[] {
+  return emulator
+    .requests()
+    .filter((request) => request.path.split('?')[0] === path)
+    .map((request) => request.authorization)
+}
+
+export interface RecordedHit {
+  readonly path: string
+  readonly authorization: string | undefined
+}
+
+export interface RecordingServer {
+  readonly url: string
+  readonly hits: RecordedHit[]
+  close(): Promise<void>
+}
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void
+
+/** A plain HTTP server on 127.0.0.1 that records each request's Authorization and answers 200 unless told otherwise. */
+export async function startRecordingServer(handler?: Handler): Promise<RecordingServer> {
+  const hits: RecordedHit[] = []
+  const server = createServer((request, response) => {
+    hits.push({ path: request.url ?? '/', authorization: request.headers.authorization })
+    if (handler !== undefined) {
+      handler(request, response)
+      return
+    }
+    request.resume()
+    response.end('ok')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hits,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve()
+        })
+        server.closeAllConnections()
+      }),
+  }
+}
+
+/** A provider handing out `token-1`, `token-2`, …: a fresh one for every rejected token, none of them valid at the emulator. */
+export function countingProvider(): TokenProvider & { close(): void; readonly exchanges: () => number } {
+  let count = 0
+  const provider = cachedProvider(async (): Promise<AccessToken> => {
+    count += 1
+    return { token: `token-${count}`, expiresAt: Date.now() + 3_600_000 }
+  })
+  return {
+    getToken: (options) => provider.getToken(options),
+    close: () => {
+      provider.close()
+    },
+    exchanges: () => count,
+  }
+}
+
+/**
+ * A provider whose getToken never resolves. With `honoursSignal` it rejects with the signal's reason on
+ * abort, as core's providers do; without, it ignores the signal, as a careless hand-written one might.
+ */
+export function hangingProvider(options: {
+  honoursSignal: boolean
+}): TokenProvider & { readonly called: Promise<void> } {
+  let markCalled: () => void = () => undefined
+  const called = new Promise<void>((resolve) => {
+    markCalled = resolve
+  })
+  return {
+    called,
+    getToken: (getTokenOptions) => {
+      markCalled()
+      return new Promise<AccessToken>((_resolve, reject) => {
+        const signal = getTokenOptions?.signal
+        if (!options.honoursSignal || signal === undefined) return
+        signal.addEventListener('abort', () => {
+          reject(signal.reason as Error)
+        })
+      })
+    },
+  }
+}

@@ -3,6 +3,6 @@ import { describe, expect, it } from 'vitest'
 describe('@nebius-auth/got entry', () => {
   it('exports exactly its public API from the built entry', async () => {
     const entry: Record<string, unknown> = await import('@nebius-auth/got')
-    expect(Object.keys(entry).sort()).toEqual(['packageName'])
+    expect(Object.keys(entry).sort()).toEqual(['nebiusAuthHooks', 'withNebiusAuth'])
   })
 })

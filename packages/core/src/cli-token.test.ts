@@ -1,9 +1,10 @@
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { inspect } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { cliToken, sanitizeCliOutput } from './cli-token.js'
+import type { NebiusAuthEvent } from './events.js'
+import { cliToken, findCliOnPath, sanitizeCliOutput } from './cli-token.js'
 
 const first = 'v1.Zmlyc3QtY2xpLXRva2Vu.Zmlyc3QtY2xpLXNpZ25hdHVyZS1zZWNyZXQ'
 const second = 'v1.c2Vjb25kLWNsaS10b2tlbg.c2Vjb25kLWNsaS1zaWduYXR1cmUtc2VjcmV0'
@@ -199,6 +200,41 @@ describe('cliToken', () => {
     await cli.getToken()
     expect(inspect(cli, { showHidden: true, depth: 5 })).not.toContain(first)
     expect(JSON.stringify(cli)).not.toContain(first)
+  })
+})
+
+describe('cliToken events', () => {
+  it('reports refreshes through onEvent without the token', async () => {
+    const command = await fakeCli()
+    const events: NebiusAuthEvent[] = []
+    await provider({ command, onEvent: (event) => events.push(event) }).getToken()
+    expect(events.map(({ type }) => type)).toEqual(['refresh-started', 'refresh-succeeded'])
+    expect(JSON.stringify(events)).not.toContain(first)
+  })
+})
+
+describe('findCliOnPath', () => {
+  it('finds the first executable nebius in the PATH directories', async () => {
+    const [a, b] = [join(directory, 'a'), join(directory, 'b')]
+    await mkdir(a)
+    await mkdir(b)
+    await writeFile(join(a, 'nebius'), '#!/bin/sh\n', { mode: 0o644 })
+    await writeFile(join(b, 'nebius'), '#!/bin/sh\n', { mode: 0o755 })
+    await expect(findCliOnPath({ PATH: `${a}:${b}` })).resolves.toBe(join(b, 'nebius'))
+  })
+
+  it('skips a relative PATH entry even when it holds a nebius', async () => {
+    await fakeCli()
+    await expect(findCliOnPath({ PATH: `:${relative(process.cwd(), directory)}` })).resolves.toBeUndefined()
+  })
+
+  it('skips a directory named nebius', async () => {
+    await mkdir(join(directory, 'nebius'))
+    await expect(findCliOnPath({ PATH: directory })).resolves.toBeUndefined()
+  })
+
+  it('gives undefined without a PATH', async () => {
+    await expect(findCliOnPath({})).resolves.toBeUndefined()
   })
 })
 

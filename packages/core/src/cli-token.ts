@@ -1,13 +1,23 @@
 import { execFile } from 'node:child_process'
+import { constants } from 'node:fs'
+import { access, stat } from 'node:fs/promises'
+import { delimiter, isAbsolute, join } from 'node:path'
 import { CredentialsError } from './errors.js'
-import type { NebiusAuthEventListener } from './events.js'
 import { sanitizeToken } from './sanitize.js'
 import { tokenProblem } from './static-token.js'
 import { cachedProvider } from './token-cache.js'
+import type { CacheOptions } from './token-cache.js'
 import type { AccessToken, TokenProvider } from './types.js'
 
-/** Options of {@link cliToken}. */
-export interface CliTokenOptions {
+/**
+ * Options of {@link cliToken}; the cache options (`onEvent`, `now`, `refreshRatio`, …) apply too.
+ *
+ * @example
+ * ```ts
+ * const options: CliTokenOptions = { profile: 'dev', timeout: 60_000, cacheDuration: 30 * 60_000 }
+ * ```
+ */
+export interface CliTokenOptions extends CacheOptions {
   /** The CLI profile, passed as `--profile`. Default: none, so the CLI picks its own default profile. */
   profile?: string
   /** The executable to run, a name looked up on `PATH` or a path. Default `'nebius'`. Never run through a shell. */
@@ -22,10 +32,6 @@ export interface CliTokenOptions {
   cacheDuration?: number
   /** The environment of the CLI process. Default: this process's environment. */
   env?: Record<string, string | undefined>
-  /** Refresh lifecycle events; see `NebiusAuthEvent`. */
-  onEvent?: NebiusAuthEventListener
-  /** The clock, in epoch milliseconds. Default `Date.now`. */
-  now?: () => number
 }
 
 // An access token is a few kilobytes; anything far bigger is not the output of get-access-token.
@@ -40,6 +46,11 @@ const tokenLike = /\b(?:eyJ[\w-]*\.[\w.-]*|(?:v\d+|ne1|nd1)\.[\w.-]+)|[\w-]{40,}
  * collapsed to one line and the result is capped, so a CLI that echoes secrets cannot leak them.
  *
  * @internal Exported for tests.
+ *
+ * @example
+ * ```ts
+ * sanitizeCliOutput('refused v1.abc.c2lnbmF0dXJl\n') // 'refused v1.abc.**'
+ * ```
  */
 export function sanitizeCliOutput(text: string): string {
   const masked = text.replace(tokenLike, (match) => sanitizeToken(match))
@@ -48,7 +59,7 @@ export function sanitizeCliOutput(text: string): string {
 }
 
 function checkOptions(options: CliTokenOptions): void {
-  const { profile, command, timeout, cacheDuration, env, onEvent, now } = options
+  const { profile, command, timeout, cacheDuration, env } = options
   // A profile that looks like a flag would be parsed as one by the CLI; control characters are never a name.
   if (
     profile !== undefined &&
@@ -70,9 +81,6 @@ function checkOptions(options: CliTokenOptions): void {
   if (env !== undefined && (typeof env !== 'object' || (env as unknown) === null)) {
     throw new TypeError('cliToken: env must be an object')
   }
-  if (onEvent !== undefined && typeof onEvent !== 'function')
-    throw new TypeError('cliToken: onEvent must be a function')
-  if (now !== undefined && typeof now !== 'function') throw new TypeError('cliToken: now must be a function')
 }
 
 function runCli(
@@ -156,7 +164,7 @@ export function cliToken(options: CliTokenOptions = {}): TokenProvider & { close
   if (typeof options !== 'object' || (options as unknown) === null)
     throw new TypeError('cliToken: options must be an object')
   checkOptions(options)
-  const { profile, command = 'nebius', timeout = 30_000, cacheDuration = 3_600_000, env, onEvent } = options
+  const { profile, command = 'nebius', timeout = 30_000, cacheDuration = 3_600_000, env } = options
   const now = options.now ?? Date.now
   const args = ['iam', 'get-access-token', ...(profile === undefined ? [] : ['--profile', profile])]
   const shown = `${command} ${args.join(' ')}`
@@ -174,5 +182,39 @@ export function cliToken(options: CliTokenOptions = {}): TokenProvider & { close
     return { token: output, expiresAt: startedAt + cacheDuration }
   }
 
-  return cachedProvider(fetchToken, { now, ...(onEvent === undefined ? {} : { onEvent }) })
+  // Unknown keys (profile, command, …) are ignored by the cache, so the options pass straight through.
+  return cachedProvider(fetchToken, options)
+}
+
+/**
+ * Finds the Nebius CLI the way a shell would, without running one: the first `nebius` (`nebius.exe` on
+ * Windows) that is an executable regular file in an absolute directory of `env.PATH`. Relative entries,
+ * the empty one included, are skipped, because they would run whatever sits in the working directory.
+ *
+ * @example
+ * ```ts
+ * const command = await findCliOnPath(process.env) // '/usr/local/bin/nebius' or undefined
+ * if (command !== undefined) cliToken({ command })
+ * ```
+ */
+export async function findCliOnPath(env: Record<string, string | undefined>): Promise<string | undefined> {
+  const windows = process.platform === 'win32'
+  const directories = (env.PATH ?? env.Path ?? '').trim().split(delimiter)
+  // execFile cannot run a .cmd without a shell, and a shell is what this lookup avoids.
+  const name = windows ? 'nebius.exe' : 'nebius'
+  for (const directory of directories) {
+    if (!isAbsolute(directory)) continue
+    const candidate = join(directory, name)
+    const isFile = await stat(candidate).then(
+      (stats) => stats.isFile(),
+      () => false,
+    )
+    if (!isFile) continue
+    const executable = await access(candidate, windows ? constants.F_OK : constants.X_OK).then(
+      () => true,
+      () => false,
+    )
+    if (executable) return candidate
+  }
+  return undefined
 }

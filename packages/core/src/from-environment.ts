@@ -1,10 +1,9 @@
-import { constants } from 'node:fs'
-import { access, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { delimiter, isAbsolute, join } from 'node:path'
+import { join } from 'node:path'
 import type { CliProfile } from './cli-config.js'
 import { readCliConfig, selectProfile } from './cli-config.js'
-import { cliToken } from './cli-token.js'
+import { cliToken, findCliOnPath } from './cli-token.js'
 import { CredentialsError, NebiusAuthError } from './errors.js'
 import type { NebiusAuthEventListener } from './events.js'
 import { serviceAccount } from './service-account.js'
@@ -13,7 +12,14 @@ import { tokenFile } from './token-file.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
 import { defaultMetadataEndpoint, vmMetadata } from './vm-metadata.js'
 
-/** Options of {@link fromEnvironment}. */
+/**
+ * Options of {@link fromEnvironment}.
+ *
+ * @example
+ * ```ts
+ * const options: FromEnvironmentOptions = { profile: 'prod', endpoint: 'https://auth.eu.nebius.com/oauth2/token/exchange' }
+ * ```
+ */
 export interface FromEnvironmentOptions {
   /** The environment to read. Default `process.env`. `HOME` (or `USERPROFILE`) in it is the home directory. */
   env?: Record<string, string | undefined>
@@ -59,26 +65,6 @@ async function isFile(path: string): Promise<boolean> {
     (stats) => stats.isFile(),
     () => false,
   )
-}
-
-/** The absolute path of `nebius` in the first `PATH` directory that has an executable one. */
-async function findOnPath(env: Record<string, string | undefined>): Promise<string | undefined> {
-  const windows = process.platform === 'win32'
-  const directories = (env.PATH ?? env.Path ?? '').trim().split(delimiter)
-  // execFile cannot run a .cmd without a shell, and a shell is what this lookup avoids.
-  const name = windows ? 'nebius.exe' : 'nebius'
-  for (const directory of directories) {
-    // Relative entries (and the empty one, meaning ".") would run whatever sits in the working directory.
-    if (!isAbsolute(directory)) continue
-    const candidate = join(directory, name)
-    if (!(await isFile(candidate))) continue
-    const executable = await access(candidate, windows ? constants.F_OK : constants.X_OK).then(
-      () => true,
-      () => false,
-    )
-    if (executable) return candidate
-  }
-  return undefined
 }
 
 function describeError(error: unknown): string {
@@ -212,7 +198,7 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
         : `${credentialsFile} (not found)`,
     )
 
-    const command = await findOnPath(env)
+    const command = await findCliOnPath(env)
     if (command !== undefined) {
       const profile = requestedProfile === undefined ? {} : { profile: requestedProfile }
       // An injected environment is the CLI's environment too, so tests and sandboxes stay self-contained.

@@ -44,7 +44,7 @@ try {
     console.log(`\n--- ${lane.package} with ${lane.module} on Node ${version} ---`)
     const result = spawnSync(
       node,
-      ['node_modules/vitest/vitest.mjs', 'run', '--reporter=dot', '--reporter=json', `--outputFile.json=${report}`],
+      [join('..', '..', 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=dot', '--reporter=json', `--outputFile.json=${report}`],
       { cwd, stdio: 'inherit', env: { ...process.env, NEBIUS_AUTH_CLIENT_MODULE: lane.module } },
     )
     let counts = { numPassedTests: 0, numFailedTests: 0 }

@@ -65,18 +65,7 @@ async function main(): Promise<void> {
   // `mode` only applies when the file is created; an existing file in --dir keeps its mode otherwise.
   await chmod(credentialsFile, 0o600)
 
-  process.stdout.write(
-    [
-      `nebius-auth-emulator listening on ${emulator.url}`,
-      `exchange endpoint: ${emulator.exchangeEndpoint}`,
-      `service account ID: ${account.serviceAccountId}`,
-      `public key ID: ${account.publicKeyId}`,
-      `credentials file: ${credentialsFile}`,
-      'Press Ctrl-C to stop.',
-      '',
-    ].join('\n'),
-  )
-
+  // Listen for signals before printing the banner: whoever waits for it may signal us at once.
   let stopping = false
   const stop = (): void => {
     if (stopping) return
@@ -90,6 +79,18 @@ async function main(): Promise<void> {
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+
+  process.stdout.write(
+    [
+      `nebius-auth-emulator listening on ${emulator.url}`,
+      `exchange endpoint: ${emulator.exchangeEndpoint}`,
+      `service account ID: ${account.serviceAccountId}`,
+      `public key ID: ${account.publicKeyId}`,
+      `credentials file: ${credentialsFile}`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  )
 }
 
 main().catch((error: unknown) => {

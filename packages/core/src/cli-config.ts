@@ -6,6 +6,12 @@ import { CredentialsError } from './errors.js'
 /**
  * One profile of the Nebius CLI's `~/.nebius/config.yaml`, with the fields nebius-auth uses. Paths have
  * `~` expanded. `privateKey` (an inline PEM) is non-enumerable, so logging a profile does not print it.
+ *
+ * @example
+ * ```ts
+ * const profile: CliProfile | undefined = selectProfile(config, { env: process.env })
+ * if (profile?.tokenFile !== undefined) tokenFile(profile.tokenFile)
+ * ```
  */
 export interface CliProfile {
   readonly name: string
@@ -21,14 +27,29 @@ export interface CliProfile {
   readonly endpoint?: string
 }
 
-/** A parsed CLI config: the default profile's name and every profile by name. */
+/**
+ * A parsed CLI config: the default profile's name and every profile by name.
+ *
+ * @example
+ * ```ts
+ * const config: CliConfig = parseCliConfig(text, { path, home })
+ * console.log(config.default, [...config.profiles.keys()])
+ * ```
+ */
 export interface CliConfig {
   readonly path: string
   readonly default?: string
   readonly profiles: ReadonlyMap<string, CliProfile>
 }
 
-/** Which profile a caller asked for, and where that request came from, for error messages. */
+/**
+ * Which profile a caller asked for: the `profile` option, else `NEBIUS_PROFILE` from `env`.
+ *
+ * @example
+ * ```ts
+ * selectProfile(config, { profile: 'prod', env: process.env } satisfies ProfileChoice)
+ * ```
+ */
 export interface ProfileChoice {
   /** The `profile` option; it wins over everything. */
   profile?: string
@@ -48,7 +69,11 @@ const fields = {
   endpoint: 'endpoint',
 } as const
 type ProfileField = (typeof fields)[keyof typeof fields]
-const pathFields = new Set<ProfileField>(['privateKeyFilePath', 'serviceAccountCredentialsFilePath', 'tokenFile'])
+const pathFields = new Set<ProfileField>([
+  'privateKeyFilePath',
+  'serviceAccountCredentialsFilePath',
+  'tokenFile',
+])
 
 function invalid(path: string, reason: string): CredentialsError {
   return new CredentialsError('ERR_CONFIG_INVALID', `CLI config ${path} ${reason}`)

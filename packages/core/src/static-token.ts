@@ -7,6 +7,12 @@ import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
  * The reason never quotes the text: it is a secret.
  *
  * @internal Shared by the providers that read tokens from strings, files and the CLI.
+ *
+ * @example
+ * ```ts
+ * tokenProblem('v1.a.b')      // undefined
+ * tokenProblem('v1.a\nv1.b') // 'spans more than one line'
+ * ```
  */
 export function tokenProblem(text: string): string | undefined {
   if (text === '') return 'is empty'

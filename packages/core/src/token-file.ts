@@ -4,7 +4,14 @@ import { CredentialsError } from './errors.js'
 import { tokenProblem } from './static-token.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
 
-/** Options of {@link tokenFile}. */
+/**
+ * Options of {@link tokenFile}.
+ *
+ * @example
+ * ```ts
+ * const options: TokenFileOptions = { checkInterval: 5000 }
+ * ```
+ */
 export interface TokenFileOptions {
   /**
    * How long, in milliseconds, a token read from the file is served before the file is checked again

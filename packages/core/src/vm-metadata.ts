@@ -4,10 +4,24 @@ import { tokenProblem } from './static-token.js'
 import { cachedProvider } from './token-cache.js'
 import type { AccessToken, TokenProvider } from './types.js'
 
-/** The token resource of the Nebius VM metadata service, reachable only from inside a Nebius VM. */
+/**
+ * The token resource of the Nebius VM metadata service, reachable only from inside a Nebius VM.
+ *
+ * @example
+ * ```ts
+ * vmMetadata({ endpoint: defaultMetadataEndpoint }) // the same as vmMetadata()
+ * ```
+ */
 export const defaultMetadataEndpoint = 'http://metadata.nebius.internal/v1/iam/sa/token'
 
-/** Options of {@link vmMetadata}; the cache options (`refreshRatio`, `onEvent`, `now`, …) apply too. */
+/**
+ * Options of {@link vmMetadata}; the cache options (`refreshRatio`, `onEvent`, `now`, …) apply too.
+ *
+ * @example
+ * ```ts
+ * const options: VmMetadataOptions = { endpoint: 'http://127.0.0.1:8080/v1/iam/sa/token', timeout: 1000 }
+ * ```
+ */
 export interface VmMetadataOptions extends CacheOptions {
   /** The full URL of the token resource. Default `http://metadata.nebius.internal/v1/iam/sa/token`. */
   endpoint?: string
@@ -59,6 +73,11 @@ function checkOptions(options: VmMetadataOptions): { endpoint: string; timeout: 
  * Turns the metadata service's JSON into an {@link AccessToken}.
  *
  * @internal Exported for tests.
+ *
+ * @example
+ * ```ts
+ * parseMetadataResponse('{"access_token":"v1.a.b","expires_at":"2030-01-01T00:00:00Z"}', endpoint, Date.now())
+ * ```
  */
 export function parseMetadataResponse(body: string, endpoint: string, requestedAt: number): AccessToken {
   let value: unknown

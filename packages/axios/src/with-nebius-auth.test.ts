@@ -2,7 +2,13 @@ import { Agent } from 'node:http'
 import { Readable } from 'node:stream'
 import { inspect } from 'node:util'
 
-import { serviceAccount, staticToken, type AccessToken, type TokenProvider } from '@nebius-auth/core'
+import {
+  serviceAccount,
+  staticToken,
+  type AccessToken,
+  type NebiusAuthEvent,
+  type TokenProvider,
+} from '@nebius-auth/core'
 import { startEmulator, type EmulatedServiceAccount, type Emulator } from '@nebius-auth/emulator'
 import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -229,6 +235,15 @@ describe('withNebiusAuth: 401 and the one retry', () => {
     expect(fresh).not.toBe(revoked)
     expect(apiAuthorizations()).toEqual([`Bearer ${revoked}`, `Bearer ${revoked}`, `Bearer ${fresh}`])
     expect(exchanges()).toBe(2)
+  })
+
+  it('reports the retry as an unauthorized-retry event that carries no token', async () => {
+    const events: NebiusAuthEvent[] = []
+    const instance = api({ provider, onEvent: (event) => events.push(event) })
+    await instance.get('/v1/whoami')
+    emulator.revoke()
+    await instance.get('/v1/whoami')
+    expect(events).toEqual([{ type: 'unauthorized-retry', origin: emulator.url, client: 'axios' }])
   })
 
   it('gives the caller the 401 as an AxiosError after exactly two requests when every token is refused', async () => {

@@ -183,6 +183,24 @@ describe(`withNebiusAuth on ${clientModule}`, () => {
     },
   )
 
+  it('does not retry a 401 from another allowed origin reached by a redirect, which never saw the token', async () => {
+    const refusing = await startRecordingServer((request, response) => {
+      request.resume()
+      response.statusCode = 401
+      response.end()
+    })
+    const api = withNebiusAuth(ky.create({ retry: 0 }), {
+      provider: context.provider,
+      origins: [context.emulator.url, refusing.url],
+    })
+    const target = encodeURIComponent(`${refusing.url}/landing`)
+    const error = await rejection(api.get(`${context.emulator.url}/v1/redirect?to=${target}&status=302`))
+    expect((error as { response: Response }).response.status).toBe(401)
+    expect(refusing.hits).toEqual([{ path: '/landing', authorization: undefined }])
+    expect(context.emulator.stats().exchanges.accepted).toBe(1)
+    await refusing.close()
+  })
+
   it('never attaches a token over plain http to a host off loopback, even when a predicate allows every origin', async () => {
     const seen: (string | null)[] = []
     const api = withNebiusAuth(ky.create({ retry: 0 }), {

@@ -91,7 +91,11 @@ describe('real mode against the emulator', () => {
 
   it('fails with one line and the error code when nothing is configured', async () => {
     const home = await mkdtemp(join(tmpdir(), 'nebius-auth-empty-home-'))
-    const { code, stderr } = await demo(['--from-env'], { PATH: '', HOME: home, NEBIUS_AUTH_METADATA_ENDPOINT: 'http://127.0.0.1:9/' })
+    // Port 9 (discard) on loopback: the metadata probe fails at once and nothing leaves the machine.
+    const { code, stderr } = await demo(['--from-env', '--metadata-endpoint', 'http://127.0.0.1:9/v1/iam/sa/token'], {
+      PATH: '',
+      HOME: home,
+    })
     await rm(home, { recursive: true, force: true })
     expect(code).toBe(1)
     expect(stderr).toContain('(ERR_CREDENTIALS_NOT_FOUND)')

@@ -15,6 +15,7 @@ const usage = `usage:
   demo --from-env                   real mode: whatever the environment provides (fromEnvironment)
 options in real mode:
   --endpoint <url>                  token exchange endpoint (default: Nebius IAM)
+  --metadata-endpoint <url>         VM metadata token URL that --from-env probes (default: Nebius's)
   --print-token                     print the raw token alone on stdout, like 'nebius iam get-access-token'
   --url <https-url>                 make one authenticated GET and print the status`
 
@@ -27,6 +28,7 @@ async function main(): Promise<number> {
         profile: { type: 'string' },
         'from-env': { type: 'boolean', default: false },
         endpoint: { type: 'string' },
+        'metadata-endpoint': { type: 'string' },
         'print-token': { type: 'boolean', default: false },
         url: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -59,6 +61,7 @@ async function main(): Promise<number> {
       credentials: values.credentials,
       profile: values.profile,
       endpoint: values.endpoint,
+      metadataEndpoint: values['metadata-endpoint'],
       printToken: values['print-token'],
       url: values.url,
     },

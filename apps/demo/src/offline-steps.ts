@@ -101,14 +101,17 @@ export async function exchangeOutage(world: DemoWorld, out: DemoConsole): Promis
   let requests = 0
   let failed = 0
   let clearedAt: number | undefined
-  while (Date.now() - start < 7_500) {
+  let eventsBeforeRecovery = 0
+  // Until the refresh after the outage succeeds; bounded by the old token's expiry (plus slack for slow machines).
+  while (Date.now() < first.expiresAt + 2_000) {
     requests += 1
     if ((await get(whoami)) !== 200) failed += 1
     if (clearedAt === undefined && events.some((event) => event.type === 'refresh-failed')) {
       world.emulator.clearFaults()
       clearedAt = Date.now()
+      eventsBeforeRecovery = events.length
     }
-    if (clearedAt !== undefined && events.some((event) => event.type === 'refresh-succeeded')) break
+    if (clearedAt !== undefined && events.slice(eventsBeforeRecovery).some((event) => event.type === 'refresh-succeeded')) break
     await sleep(100)
   }
   world.emulator.clearFaults()

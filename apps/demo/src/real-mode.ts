@@ -10,6 +10,7 @@ export interface RealModeOptions {
   credentials?: string | undefined
   profile?: string | undefined
   endpoint?: string | undefined
+  metadataEndpoint?: string | undefined
   printToken: boolean
   url?: string | undefined
 }
@@ -17,7 +18,11 @@ export interface RealModeOptions {
 function providerFor(options: RealModeOptions): TokenProvider & { close?: () => void } {
   const endpoint = options.endpoint === undefined ? {} : { endpoint: options.endpoint }
   if (options.credentials !== undefined) return serviceAccount({ credentialsFile: options.credentials, ...endpoint })
-  return fromEnvironment({ ...(options.profile === undefined ? {} : { profile: options.profile }), ...endpoint })
+  return fromEnvironment({
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+    ...(options.metadataEndpoint === undefined ? {} : { metadataEndpoint: options.metadataEndpoint }),
+    ...endpoint,
+  })
 }
 
 function remaining(milliseconds: number): string {

@@ -100,6 +100,13 @@ describe('cliToken', () => {
     expect(await runs()).toHaveLength(2)
   })
 
+  it('refuses the same token again after it was rejected, rather than handing it back', async () => {
+    const command = await fakeCli()
+    const cli = provider({ command })
+    await cli.getToken()
+    expect((await errorOf(cli.getToken({ rejected: first }))).code).toBe('ERR_TOKEN_REJECTED')
+  })
+
   it('shares one CLI run among concurrent callers', async () => {
     const command = await fakeCli('sleep 0.2; cat "$DIR/token"')
     const cli = provider({ command })

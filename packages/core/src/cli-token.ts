@@ -145,7 +145,8 @@ function runCli(
  *   needs an interactive login fails instead of hanging (log in once with the CLI itself).
  * - The token is reused for `cacheDuration` (1 hour) and refreshed in the background near its end; the
  *   CLI does not print the real expiry, so `expiresAt` is when this provider will ask again.
- * - Concurrent callers share one CLI run. `getToken({ rejected })` with the cached token runs the CLI again.
+ * - Concurrent callers share one CLI run. `getToken({ rejected })` with the cached token runs the CLI again;
+ *   if the CLI prints that same token, the cache refuses it (`ERR_TOKEN_REJECTED`) instead of handing it back.
  * - Errors are `CredentialsError`s: `ERR_CLI_NOT_FOUND` (no such command) and `ERR_CLI_FAILED` (non-zero
  *   exit, timeout, no usable token on stdout) with the CLI's stderr, sanitized and capped to 500
  *   characters. Stdout is never put in a message.

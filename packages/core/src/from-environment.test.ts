@@ -270,6 +270,13 @@ describe('fromEnvironment: the other sources', () => {
     expect(await readFile(join(home, 'runs'), 'utf8')).toBe('iam get-access-token --profile me\n')
   })
 
+  it('names a federation profile it could not use when there is no CLI', async () => {
+    await writeConfig('default: me\nprofiles:\n  me:\n    auth-type: federation\n')
+    const error = await errorOf(provider().getToken())
+    expect(error.code).toBe('ERR_CREDENTIALS_NOT_FOUND')
+    expect(error.message).toContain('profile "me" (federation, needs the CLI)')
+  })
+
   it('skips a nebius file on PATH that is not executable', async () => {
     await writeFile(join(bin, 'nebius'), `#!/bin/sh\necho ${secret}\n`, { mode: 0o644 })
     const error = await errorOf(provider({ env: { PATH: bin } }).getToken())

@@ -35,8 +35,10 @@ export function sanitizeToken(token: string): string {
     // The public parts happen to contain the signature: fall through to the generic rule.
   }
   const kept = token.slice(0, Math.min(maximumPrefix, Math.floor(token.length / 2)))
-  // Even half a token must not hold a (short) signature whole: then show nothing at all.
-  return secret !== undefined && kept.includes(secret) ? mask : `${kept}${mask}`
+  const result = `${kept}${mask}`
+  // Even half a token must not hold a short signature whole, and a token ending in `*` could be completed
+  // by the mask itself ('a*' → 'a**'): then show nothing but the mask.
+  return (secret !== undefined && kept.includes(secret)) || result.includes(token) ? mask : result
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { NebiusAuthEventListener } from './events.js'
+import type { TokenStore } from './token-store.js'
 
 /**
  * Options of {@link cachedProvider}. Every refreshing provider (`serviceAccount`, …) accepts them too.
@@ -36,6 +37,25 @@ export interface CacheOptions {
   refreshTimeout?: number
   /** Source of the ±20% backoff jitter, numbers in [0, 1). Default `Math.random`. */
   random?: () => number
+  /**
+   * Shares tokens with other processes: before an exchange the cache reads the store, and only one
+   * process (the lease holder) exchanges while the others wait for its token. Any store failure falls
+   * back to a local exchange. Default: none, each process exchanges for itself. See docs/fleet.md.
+   */
+  store?: TokenStore
+  /**
+   * The key the token is shared under; required with `store` for `cachedProvider`. A function is called
+   * on each exchange (it may read credentials). `serviceAccount` derives it from its IDs: a hash prefixed
+   * `nebius-auth:v1:`, never from a secret.
+   */
+  storeKey?: string | (() => string | Promise<string>)
+  /** How long one store call may take before it counts as failed, in ms. Default 1000. */
+  storeTimeout?: number
+  /**
+   * How long the lease of the one refreshing process lasts, in ms: the others wait up to this long for
+   * its token before exchanging themselves. Default 10000.
+   */
+  leaseTtl?: number
 }
 
 /** {@link CacheOptions} with every default filled in. */
@@ -46,6 +66,10 @@ export interface ResolvedCacheOptions {
   expiryMargin: number
   refreshTimeout: number
   random: () => number
+  store: TokenStore | undefined
+  storeKey: string | (() => string | Promise<string>) | undefined
+  storeTimeout: number
+  leaseTtl: number
 }
 
 /**
@@ -71,6 +95,10 @@ export function resolveCacheOptions(options: CacheOptions | undefined): Resolved
     expiryMargin = 10_000,
     refreshTimeout = 60_000,
     random = Math.random,
+    store,
+    storeKey,
+    storeTimeout = 1000,
+    leaseTtl = 10_000,
   } = options
   if (typeof now !== 'function') throw new TypeError('options.now must be a function')
   if (onEvent !== undefined && typeof onEvent !== 'function') {
@@ -86,5 +114,49 @@ export function resolveCacheOptions(options: CacheOptions | undefined): Resolved
     throw new TypeError('options.refreshTimeout must be a positive number of milliseconds or Infinity')
   }
   if (typeof random !== 'function') throw new TypeError('options.random must be a function')
-  return { now, onEvent, refreshRatio, expiryMargin, refreshTimeout, random }
+  validateStoreOptions(store, storeKey)
+  if (!isPositiveFinite(storeTimeout)) {
+    throw new TypeError('options.storeTimeout must be a positive finite number of milliseconds')
+  }
+  if (!isPositiveFinite(leaseTtl)) {
+    throw new TypeError('options.leaseTtl must be a positive finite number of milliseconds')
+  }
+  return {
+    now,
+    onEvent,
+    refreshRatio,
+    expiryMargin,
+    refreshTimeout,
+    random,
+    store,
+    storeKey,
+    storeTimeout,
+    leaseTtl,
+  }
+}
+
+function isPositiveFinite(value: unknown): boolean {
+  return typeof value === 'number' && value > 0 && Number.isFinite(value)
+}
+
+function validateStoreOptions(store: unknown, storeKey: unknown): void {
+  if (store !== undefined) {
+    if (
+      typeof store !== 'object' ||
+      store === null ||
+      !('get' in store && typeof store.get === 'function') ||
+      !('set' in store && typeof store.set === 'function') ||
+      !('lease' in store && typeof store.lease === 'function')
+    ) {
+      throw new TypeError('options.store must be a TokenStore (get, set and lease methods)')
+    }
+    if (storeKey === undefined) throw new TypeError('options.storeKey is required with options.store')
+  }
+  if (
+    storeKey !== undefined &&
+    typeof storeKey !== 'function' &&
+    (typeof storeKey !== 'string' || storeKey === '')
+  ) {
+    throw new TypeError('options.storeKey must be a non-empty string or a function')
+  }
 }

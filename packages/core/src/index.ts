@@ -9,6 +9,8 @@ export { signAssertion } from './rs256-signer.js'
 export { exchangeToken } from './token-exchange.js'
 export { cachedProvider } from './token-cache.js'
 export type { CacheOptions } from './token-cache.js'
+export { fileStore } from './file-store.js'
+export type { TokenStore } from './token-store.js'
 
 // Providers.
 export { serviceAccount } from './service-account.js'

@@ -6,6 +6,7 @@ import { importPrivateKey } from './private-key.js'
 import { signAssertion } from './rs256-signer.js'
 import { cachedProvider, type CacheOptions } from './token-cache.js'
 import { exchangeToken, parseEndpoint } from './token-exchange.js'
+import { serviceAccountStoreKey } from './token-store.js'
 import type { ServiceAccountKey, TokenProvider } from './types.js'
 
 /** Options every {@link serviceAccount} variant takes, besides the cache options. */
@@ -118,6 +119,26 @@ function keyLoader(options: ServiceAccountOptions): () => Promise<ServiceAccount
 }
 
 /**
+ * The key a shared store keeps this account's token under: the user's own, or one derived from the
+ * public IDs (directly when given, else once the credentials file has been read).
+ */
+function storeKeyOf(
+  options: ServiceAccountOptions,
+  loadKey: () => Promise<ServiceAccountKey>,
+): CacheOptions['storeKey'] {
+  if (options.store === undefined || options.storeKey !== undefined) return options.storeKey
+  const endpoint = parseEndpoint(options.endpoint).href
+  const { serviceAccountId, publicKeyId } = options as Partial<ServiceAccountKeyOptions>
+  if (serviceAccountId !== undefined && publicKeyId !== undefined) {
+    return serviceAccountStoreKey(endpoint, serviceAccountId, publicKeyId)
+  }
+  return async () => {
+    const key = await loadKey()
+    return serviceAccountStoreKey(endpoint, key.serviceAccountId, key.publicKeyId)
+  }
+}
+
+/**
  * A provider of access tokens for a Nebius service account: it signs a fresh five-minute RS256
  * assertion with the authorized key, exchanges it (RFC 8693) and caches the token, refreshing it in the
  * background before it expires (see {@link cachedProvider} for the cache options).
@@ -126,7 +147,8 @@ function keyLoader(options: ServiceAccountOptions): () => Promise<ServiceAccount
  * parsed until the first `getToken`; the key is then parsed once per provider.
  *
  * @param options - `{ credentialsFile }`, or `{ serviceAccountId, publicKeyId, privateKey | privateKeyFile,
- *   passphrase? }`; plus `endpoint`, `fetch`, `onEvent` and the cache options.
+ *   passphrase? }`; plus `endpoint`, `fetch`, `onEvent` and the cache options, among them `store`
+ *   to share the token across processes (its key is derived from the account and key IDs).
  * @returns A provider; `close()` stops its timers.
  *
  * @example
@@ -147,12 +169,15 @@ export function serviceAccount(options: ServiceAccountOptions): TokenProvider & 
   const now = options.now ?? (() => Date.now())
   const loadKey = keyLoader(options)
 
-  const cache = cachedProvider(async (signal) => {
-    const key = await loadKey()
-    signal.throwIfAborted()
-    const assertion = await signAssertion(key, { now: now() })
-    return exchangeToken(assertion, { endpoint, fetch, signal, now })
-  }, options)
+  const cache = cachedProvider(
+    async (signal) => {
+      const key = await loadKey()
+      signal.throwIfAborted()
+      const assertion = await signAssertion(key, { now: now() })
+      return exchangeToken(assertion, { endpoint, fetch, signal, now })
+    },
+    { ...options, storeKey: storeKeyOf(options, loadKey) },
+  )
 
   const describe = (): string => '[ServiceAccountProvider]'
   const provider = {

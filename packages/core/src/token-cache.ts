@@ -5,6 +5,8 @@ import type { CacheOptions } from './cache-options.js'
 import { NebiusAuthError } from './errors.js'
 import type { NebiusAuthEvent } from './events.js'
 import { emitEvent } from './events.js'
+import { storeExchange } from './store-exchange.js'
+import type { StoredToken } from './token-store.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
 
 export type { CacheOptions } from './cache-options.js'
@@ -38,6 +40,14 @@ function invalidToken(problem: string): NebiusAuthError {
   return new NebiusAuthError('ERR_TOKEN_INVALID', `fetchToken resolved to an unusable token: ${problem}`)
 }
 
+/** When the token's exchange started: the source's `obtainedAt` when it gives a plausible one. */
+function obtainedAtOf(value: unknown, startedAt: number, finishedAt: number): number {
+  const { obtainedAt } = value as StoredToken
+  return typeof obtainedAt === 'number' && Number.isFinite(obtainedAt) && obtainedAt <= finishedAt
+    ? obtainedAt
+    : startedAt
+}
+
 function errorCode(error: unknown): string {
   return NebiusAuthError.isInstance(error) ? error.code : 'ERR_UNKNOWN'
 }
@@ -66,7 +76,8 @@ export function cachedProvider(
   options?: CacheOptions,
 ): TokenProvider & { close(): void } {
   if (typeof fetchToken !== 'function') throw new TypeError('fetchToken must be a function')
-  const { now, onEvent, refreshRatio, expiryMargin, refreshTimeout, random } = resolveCacheOptions(options)
+  const resolved = resolveCacheOptions(options)
+  const { now, onEvent, refreshRatio, expiryMargin, refreshTimeout, random, store, storeKey } = resolved
 
   // The cached token. `served` is its resolved promise, reused so a warm call allocates nothing.
   let current: AccessToken | undefined
@@ -114,6 +125,27 @@ export function cachedProvider(
     timer = undefined
   }
 
+  /**
+   * Whether a token another process stored may stand in for an exchange: it is not past this provider's
+   * refresh point (from its `obtainedAt` when the store kept it, else the expiry margin), and it is not
+   * the very token being replaced or one the server refused.
+   */
+  function isFresh(token: StoredToken, time: number): boolean {
+    if (rejectedTokens.has(token.token) || token.token === current?.token) return false
+    const { expiresAt, obtainedAt } = token
+    const refreshPoint =
+      obtainedAt === undefined
+        ? expiresAt - expiryMargin
+        : obtainedAt + (expiresAt - obtainedAt) * refreshRatio
+    return time < refreshPoint
+  }
+
+  // With a store, every exchange goes through it; without one, fetchToken is called as it always was.
+  const source =
+    store === undefined || storeKey === undefined
+      ? fetchToken
+      : storeExchange(fetchToken, { ...resolved, store, storeKey, isFresh })
+
   function install(token: AccessToken, obtainedAt: number, generation: number): void {
     current = token
     served = Promise.resolve(token)
@@ -144,8 +176,8 @@ export function cachedProvider(
   }
 
   /**
-   * The one path that obtains a token. A fleet-shared TokenStore slots in around `fetchToken` here: read
-   * the store, take its lease, fetch, write back; everything else in the cache stays as it is.
+   * The one path that obtains a token. With a store, `source` reads the store, takes its lease, fetches
+   * and writes back (store-exchange.ts); everything else in the cache stays as it is.
    */
   function startExchange(reason: RefreshReason): Exchange {
     let settle: () => void = () => undefined
@@ -180,7 +212,7 @@ export function cachedProvider(
     }
     // The executor turns a synchronous throw from fetchToken into a rejection.
     new Promise<AccessToken>((resolve) => {
-      resolve(fetchToken(record.controller.signal))
+      resolve(source(record.controller.signal))
     }).then(
       (value) => {
         succeed(record, startedAt, value)
@@ -214,7 +246,9 @@ export function cachedProvider(
       finish(record)
       return
     }
-    install(token, startedAt, record.generation)
+    // A shared token's refresh point comes from its own exchange, so the fleet refreshes it once, together.
+    const obtainedAt = source === fetchToken ? startedAt : obtainedAtOf(value, startedAt, finishedAt)
+    install(token, obtainedAt, record.generation)
     failures = 0
     lastError = undefined
     finish(record)

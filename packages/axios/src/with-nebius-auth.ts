@@ -37,20 +37,6 @@ function isReplayable(data: unknown): boolean {
   )
 }
 
-/** Rejects once `signal` aborts even if `promise` never settles: a provider may ignore the signal. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(signal.reason as Error)
-    }
-    if (signal.aborted) onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => {
-      signal.removeEventListener('abort', onAbort)
-    })
-  })
-}
 
 /**
  * Installs Nebius authentication on an axios instance and returns the same instance. Requests to allowed
@@ -124,7 +110,7 @@ export function withNebiusAuth<T extends AxiosInstance>(instance: T, options?: N
       token =
         retryToken !== undefined && authorizer.allows(url)
           ? retryToken
-          : await untilAborted(authorizer.tokenFor(url, signal), signal)
+          : await authorizer.tokenFor(url, signal)
     } catch (error) {
       // Aborted while waiting: axios checks the signal before sending and rejects with its CanceledError.
       if (signal?.aborted === true) return config
@@ -156,10 +142,7 @@ export function withNebiusAuth<T extends AxiosInstance>(instance: T, options?: N
       return giveUp()
     }
     try {
-      attempt.retryToken = await untilAborted(
-        authorizer.tokenForRetry({ status: 401, url, sentToken, signal }),
-        signal,
-      )
+      attempt.retryToken = await authorizer.tokenForRetry({ status: 401, url, sentToken, signal })
     } catch {
       return giveUp()
     }

@@ -21,7 +21,9 @@ function countingProvider(): TokenProvider & { calls: GetTokenOptions[]; issued:
   return state
 }
 
-const staticProvider: TokenProvider = { getToken: () => Promise.resolve({ token: 'fixed', expiresAt: Infinity }) }
+const staticProvider: TokenProvider = {
+  getToken: () => Promise.resolve({ token: 'fixed', expiresAt: Infinity }),
+}
 const allowedUrl = 'https://api.example.com/v1'
 
 describe('createRequestAuthorizer', () => {
@@ -45,25 +47,45 @@ describe('createRequestAuthorizer', () => {
   it('retries a 401 once with a different token and reports it', async () => {
     const events: NebiusAuthEvent[] = []
     const authorizer = createRequestAuthorizer(
-      { provider: countingProvider(), origins: ['https://api.example.com'], onEvent: (event) => events.push(event) },
+      {
+        provider: countingProvider(),
+        origins: ['https://api.example.com'],
+        onEvent: (event) => events.push(event),
+      },
       { client: 'test' },
     )
     const fresh = await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'token-1' })
     expect(fresh).toBe('token-2')
-    expect(events).toEqual([{ type: 'unauthorized-retry', origin: 'https://api.example.com', client: 'test' }])
+    expect(events).toEqual([
+      { type: 'unauthorized-retry', origin: 'https://api.example.com', client: 'test' },
+    ])
   })
 
   it('does not retry when the provider returns the same token', async () => {
-    const authorizer = createRequestAuthorizer({ provider: staticProvider, origins: ['https://api.example.com'] }, { client: 'test' })
-    expect(await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'fixed' })).toBeUndefined()
+    const authorizer = createRequestAuthorizer(
+      { provider: staticProvider, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    expect(
+      await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'fixed' }),
+    ).toBeUndefined()
   })
 
   it('does not retry other statuses, foreign origins or requests without our token', async () => {
     const provider = countingProvider()
-    const authorizer = createRequestAuthorizer({ provider, origins: ['https://api.example.com'] }, { client: 'test' })
-    expect(await authorizer.tokenForRetry({ status: 403, url: allowedUrl, sentToken: 'token-1' })).toBeUndefined()
-    expect(await authorizer.tokenForRetry({ status: 401, url: 'https://x.example/', sentToken: 'token-1' })).toBeUndefined()
-    expect(await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: undefined })).toBeUndefined()
+    const authorizer = createRequestAuthorizer(
+      { provider, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    expect(
+      await authorizer.tokenForRetry({ status: 403, url: allowedUrl, sentToken: 'token-1' }),
+    ).toBeUndefined()
+    expect(
+      await authorizer.tokenForRetry({ status: 401, url: 'https://x.example/', sentToken: 'token-1' }),
+    ).toBeUndefined()
+    expect(
+      await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: undefined }),
+    ).toBeUndefined()
     expect(provider.calls).toHaveLength(0)
   })
 
@@ -72,33 +94,60 @@ describe('createRequestAuthorizer', () => {
       { provider: countingProvider(), origins: ['https://api.example.com'], retryOnUnauthorized: false },
       { client: 'test' },
     )
-    expect(await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'token-1' })).toBeUndefined()
+    expect(
+      await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'token-1' }),
+    ).toBeUndefined()
   })
 
   it('gives up the retry, not the response, when the refresh fails', async () => {
     const failing: TokenProvider = { getToken: () => Promise.reject(new Error('exchange down')) }
-    const authorizer = createRequestAuthorizer({ provider: failing, origins: ['https://api.example.com'] }, { client: 'test' })
-    expect(await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'token-1' })).toBeUndefined()
+    const authorizer = createRequestAuthorizer(
+      { provider: failing, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    expect(
+      await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'token-1' }),
+    ).toBeUndefined()
   })
 
   it('surfaces the caller abort during the refresh', async () => {
     const controller = new AbortController()
     controller.abort(new Error('caller gave up'))
-    const aborting: TokenProvider = { getToken: (options) => Promise.reject(options?.signal?.reason as Error) }
-    const authorizer = createRequestAuthorizer({ provider: aborting, origins: ['https://api.example.com'] }, { client: 'test' })
+    const aborting: TokenProvider = {
+      getToken: (options) => Promise.reject(options?.signal?.reason as Error),
+    }
+    const authorizer = createRequestAuthorizer(
+      { provider: aborting, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
     await expect(
       authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 't', signal: controller.signal }),
     ).rejects.toThrow('caller gave up')
   })
 
   it('validates its options with TypeErrors naming the option', () => {
-    expect(() => createRequestAuthorizer({ provider: {} as TokenProvider }, { client: 'test' })).toThrow(/provider/)
-    expect(() => createRequestAuthorizer({ provider: staticProvider, retryOnUnauthorized: 'yes' as unknown as boolean }, { client: 'test' })).toThrow(/retryOnUnauthorized/)
-    expect(() => createRequestAuthorizer({ provider: staticProvider, origins: ['http://evil.example'] }, { client: 'test' })).toThrow(/origins/)
+    expect(() => createRequestAuthorizer({ provider: {} as TokenProvider }, { client: 'test' })).toThrow(
+      /provider/,
+    )
+    expect(() =>
+      createRequestAuthorizer(
+        { provider: staticProvider, retryOnUnauthorized: 'yes' as unknown as boolean },
+        { client: 'test' },
+      ),
+    ).toThrow(/retryOnUnauthorized/)
+    expect(() =>
+      createRequestAuthorizer(
+        { provider: staticProvider, origins: ['http://evil.example'] },
+        { client: 'test' },
+      ),
+    ).toThrow(/origins/)
   })
 
   it('includes the base URL origin by default', async () => {
-    const authorizer = createRequestAuthorizer({ provider: staticProvider }, { client: 'test', baseURL: 'http://127.0.0.1:4000/api/' })
+    const authorizer = createRequestAuthorizer(
+      { provider: staticProvider },
+      { client: 'test', baseURL: 'http://127.0.0.1:4000/api/' },
+    )
     expect(await authorizer.tokenFor('http://127.0.0.1:4000/api/v1')).toBe('fixed')
   })
 })

@@ -2,6 +2,7 @@
  * The decisions every HTTP-client adapter shares, kept here once so axios, got, ky and fetch cannot drift
  * apart: which URLs get the token, and whether a 401 earns exactly one retry with a fresh token.
  */
+import { abortable } from './abortable.js'
 import { emitEvent, type NebiusAuthEventListener } from './events.js'
 import { fromEnvironment } from './from-environment.js'
 import { createOriginMatcher, type OriginsOption } from './origins.js'
@@ -37,7 +38,10 @@ export interface RequestAuthorizer {
   readonly provider: TokenProvider
   /** Whether `url` may receive the token. Unparseable URLs never do. */
   allows(url: string | URL): boolean
-  /** The token to attach to a request for `url`, or `undefined` when the origin is not allowed. */
+  /**
+   * The token to attach to a request for `url`, or `undefined` when the origin is not allowed. An abort of
+   * `signal` ends the wait at once with the signal's reason, even if the provider ignores the signal.
+   */
   tokenFor(url: string | URL, signal?: AbortSignal): Promise<string | undefined>
   /**
    * After a response: the fresh token to retry with exactly once, or `undefined` for no retry. Retries only
@@ -104,14 +108,21 @@ export function createRequestAuthorizer(
     allows,
     async tokenFor(url, signal) {
       if (!allows(url)) return undefined
-      const accessToken = await provider.getToken(signal === undefined ? undefined : { signal })
+      const accessToken = await abortable(
+        provider.getToken(signal === undefined ? undefined : { signal }),
+        signal,
+      )
       return accessToken.token
     },
     async tokenForRetry({ status, url, sentToken, signal }) {
       if (!retry || status !== 401 || sentToken === undefined || !allows(url)) return undefined
       let fresh: string
       try {
-        fresh = (await provider.getToken({ rejected: sentToken, ...(signal === undefined ? {} : { signal }) })).token
+        const pending = provider.getToken({
+          rejected: sentToken,
+          ...(signal === undefined ? {} : { signal }),
+        })
+        fresh = (await abortable(pending, signal)).token
       } catch (error) {
         // An abort is the caller's own decision and must surface as such; anything else is a failed refresh.
         if (signal?.aborted === true) throw error

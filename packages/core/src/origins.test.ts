@@ -31,8 +31,12 @@ describe('createOriginMatcher', () => {
   })
 
   it('does not add a plain-http base URL unless it is loopback', () => {
-    expect(createOriginMatcher(undefined, 'http://api.example.com/')(url('http://api.example.com/'))).toBe(false)
-    expect(createOriginMatcher(undefined, 'http://127.0.0.1:9000/')(url('http://127.0.0.1:9000/a'))).toBe(true)
+    expect(createOriginMatcher(undefined, 'http://api.example.com/')(url('http://api.example.com/'))).toBe(
+      false,
+    )
+    expect(createOriginMatcher(undefined, 'http://127.0.0.1:9000/')(url('http://127.0.0.1:9000/a'))).toBe(
+      true,
+    )
   })
 
   it('uses exactly the given list when origins is set, ignoring the base URL', () => {
@@ -74,7 +78,13 @@ describe('createOriginMatcher', () => {
   })
 
   it('rejects malformed origin strings with a TypeError naming the option', () => {
-    for (const bad of ['api.example.com', 'https://a.example.com/path', 'ftp://a.example.com', 'https://', '*']) {
+    for (const bad of [
+      'api.example.com',
+      'https://a.example.com/path',
+      'ftp://a.example.com',
+      'https://',
+      '*',
+    ]) {
       expect(() => createOriginMatcher([bad])).toThrow(/origins/)
     }
   })
@@ -116,7 +126,14 @@ describe('isLoopbackHost', () => {
   })
 
   it('refuses everything else', () => {
-    for (const host of ['10.0.0.1', '128.0.0.1', 'localhost.evil.com', '127.0.0.1.nip.io', '0.0.0.0', '[::2]']) {
+    for (const host of [
+      '10.0.0.1',
+      '128.0.0.1',
+      'localhost.evil.com',
+      '127.0.0.1.nip.io',
+      '0.0.0.0',
+      '[::2]',
+    ]) {
       expect(isLoopbackHost(host)).toBe(false)
     }
   })

@@ -40,7 +40,9 @@ function effectivePort(url: URL): string {
 function parsePattern(pattern: string, optionName: string): OriginPattern {
   const match = patternSyntax.exec(pattern.trim())
   if (match === null) {
-    throw new TypeError(`${optionName}: each origin must look like 'https://host[:port]' or 'https://*.domain'`)
+    throw new TypeError(
+      `${optionName}: each origin must look like 'https://host[:port]' or 'https://*.domain'`,
+    )
   }
   const [, scheme = '', star, rawHost = '', port] = match
   const protocol = scheme.toLowerCase() === 'https' ? 'https:' : 'http:'
@@ -48,7 +50,9 @@ function parsePattern(pattern: string, optionName: string): OriginPattern {
   const hostname = normaliseHostname(new URL(`${protocol}//${rawHost}`).hostname)
   const wildcard = star !== undefined
   if (protocol === 'http:' && (wildcard || !isLoopbackHost(hostname))) {
-    throw new TypeError(`${optionName}: plain http origins are allowed only for loopback hosts (localhost, 127.x, [::1])`)
+    throw new TypeError(
+      `${optionName}: plain http origins are allowed only for loopback hosts (localhost, 127.x, [::1])`,
+    )
   }
   return { protocol, hostname, wildcard, port: port ?? defaultPorts[protocol] ?? '' }
 }

@@ -1,3 +1,4 @@
+import { abortable } from './abortable.js'
 import { backoffDelay } from './backoff.js'
 import { TokenExchangeError } from './errors.js'
 import {
@@ -99,20 +100,6 @@ function defaultSleep(milliseconds: number, signal: AbortSignal | undefined): Pr
   })
 }
 
-/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts (even if fetch ignores it). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(signal.reason as Error)
-    }
-    if (signal.aborted) onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => {
-      signal.removeEventListener('abort', onAbort)
-    })
-  })
-}
-
 /**
  * Exchanges a signed assertion for an access token (RFC 8693 token exchange, as Nebius IAM implements it).
  *
@@ -173,7 +160,7 @@ export async function exchangeToken(
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
       const sentAt = now()
-      const result = await untilAborted(
+      const result = await abortable(
         (async () => {
           const response = await fetchFunction(url, {
             method: 'POST',

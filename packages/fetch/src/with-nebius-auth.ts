@@ -2,23 +2,6 @@ import { bearer, createRequestAuthorizer, type NebiusAuthOptions } from '@nebius
 
 type Fetch = typeof globalThis.fetch
 
-/** Rejects with the signal's reason once it aborts, like fetch does, even if `promise` never settles. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  // A provider may ignore the signal (a hand-written one often does): the caller's abort must still win.
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(signal.reason as Error)
-    }
-    if (signal.aborted) {
-      onAbort()
-      return
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => {
-      signal.removeEventListener('abort', onAbort)
-    })
-  })
-}
 
 /** Releases a body nobody will read; a body that already failed has nothing left to release. */
 async function discard(body: ReadableStream | null): Promise<void> {
@@ -75,7 +58,7 @@ export function withNebiusAuth(fetch: Fetch, options?: NebiusAuthOptions): Fetch
 
     // An already-aborted request must not even start a token exchange.
     signal.throwIfAborted()
-    const token = await untilAborted(authorizer.tokenFor(request.url, signal), signal)
+    const token = await authorizer.tokenFor(request.url, signal)
     if (token === undefined) return fetch(request)
     request.headers.set('authorization', bearer(token))
     // Sending a Request consumes its body: keep an untouched copy (a tee for streams) for the one retry.
@@ -88,8 +71,7 @@ export function withNebiusAuth(fetch: Fetch, options?: NebiusAuthOptions): Fetch
       // fetch drops our header when a redirect leaves the origin, so such a 401 is no verdict on our token.
       const finalURL = response.url === '' ? request.url : response.url
       const sentToken = originOf(finalURL) === originOf(request.url) ? token : undefined
-      const retry = authorizer.tokenForRetry({ status: 401, url: finalURL, sentToken, signal })
-      const fresh = await untilAborted(retry, signal)
+      const fresh = await authorizer.tokenForRetry({ status: 401, url: finalURL, sentToken, signal })
       if (fresh === undefined) return response
       // Release the 401's connection now instead of whenever the garbage collector finds its body.
       await discard(response.body)

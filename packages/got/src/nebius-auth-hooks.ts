@@ -45,20 +45,6 @@ function isReplayable(options: Pick<Options, 'body' | 'isStream'>): boolean {
   return !('pipe' in body || 'next' in body || Symbol.asyncIterator in body)
 }
 
-/** Stops waiting when the request is aborted, even for a provider that ignores `signal`. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise
-  signal.throwIfAborted()
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(signal.reason as Error)
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => {
-      signal.removeEventListener('abort', onAbort)
-    })
-  })
-}
 
 function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
   // One symbol per hooks object: two stacked adapters each see the other's header as the caller's own.
@@ -89,7 +75,7 @@ function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
     const token =
       record.retried && record.token !== undefined
         ? record.token
-        : await untilAborted(authorizer.tokenFor(url, options.signal), options.signal)
+        : await authorizer.tokenFor(url, options.signal)
     if (token === undefined) return
     options.headers.authorization = bearer(token)
     remember(options, { ...record, token })

@@ -4,9 +4,13 @@ export type { AccessToken, GetTokenOptions, ServiceAccountKey, TokenProvider } f
 
 // Building blocks.
 export { importPrivateKey } from './private-key.js'
+export type { ImportPrivateKeyOptions } from './private-key.js'
 export { parseCredentials, readCredentialsFile } from './credentials-file.js'
-export { signAssertion } from './rs256-signer.js'
-export { exchangeToken } from './token-exchange.js'
+export type { ReadCredentialsFileOptions } from './credentials-file.js'
+export { assertionAudience, signAssertion } from './rs256-signer.js'
+export type { SignAssertionOptions } from './rs256-signer.js'
+export { defaultExchangeEndpoint, exchangeToken } from './token-exchange.js'
+export type { ExchangedToken, ExchangeTokenOptions } from './token-exchange.js'
 export { cachedProvider } from './token-cache.js'
 export type { CacheOptions } from './token-cache.js'
 export { fileStore } from './file-store.js'
@@ -14,11 +18,21 @@ export type { TokenStore } from './token-store.js'
 
 // Providers.
 export { serviceAccount } from './service-account.js'
+export type {
+  ServiceAccountCommonOptions,
+  ServiceAccountFileOptions,
+  ServiceAccountKeyOptions,
+  ServiceAccountOptions,
+} from './service-account.js'
 export { staticToken } from './static-token.js'
 export { tokenFile } from './token-file.js'
+export type { TokenFileOptions } from './token-file.js'
 export { cliToken } from './cli-token.js'
-export { vmMetadata } from './vm-metadata.js'
+export type { CliTokenOptions } from './cli-token.js'
+export { defaultMetadataEndpoint, vmMetadata } from './vm-metadata.js'
+export type { VmMetadataOptions } from './vm-metadata.js'
 export { fromEnvironment } from './from-environment.js'
+export type { FromEnvironmentOptions } from './from-environment.js'
 
 // Errors, events and helpers.
 export { CredentialsError, NebiusAuthError, TokenExchangeError } from './errors.js'

@@ -24,7 +24,7 @@ function token(name: string, lifetime = hour): { token: string; expiresAt: numbe
 }
 
 async function contents(): Promise<{ tokens: Record<string, unknown>; leases: Record<string, unknown> }> {
-  return JSON.parse(await readFile(path, 'utf8'))
+  return JSON.parse(await readFile(path, 'utf8')) as never
 }
 
 describe('fileStore options', () => {

@@ -29,7 +29,14 @@ function originOf(url: string): string | undefined {
 /** How many header values to remember as ours: far more than the tokens in flight during one rotation. */
 const rememberedValues = 32
 
-/** The hooks behind both entry points; `baseURL` adds the instance's base URL origin to the default origins. */
+/**
+ * The hooks behind both entry points; `baseURL` adds the instance's base URL origin to the default origins.
+ *
+ * @example
+ * ```ts
+ * const hooks = createHooks({ provider }, 'https://compute.api.eu.nebius.cloud')
+ * ```
+ */
 export function createHooks(
   options: NebiusAuthOptions | undefined,
   baseURL?: string,
@@ -40,6 +47,14 @@ export function createHooks(
   const attached = new Map<string, string>()
   // ky 2 with `retry: 0` sends the only copy of the body; keep one for the 401 retry (never for streams).
   const bodyCopies = new WeakMap<Request, Request>()
+
+  const remember = (token: string): string => {
+    const value = bearer(token)
+    attached.delete(value)
+    attached.set(value, token)
+    if (attached.size > rememberedValues) attached.delete(attached.keys().next().value as string)
+    return value
+  }
 
   const sentToken = (request: Request): string | undefined => {
     const value = request.headers.get('authorization')
@@ -54,10 +69,7 @@ export function createHooks(
       request.headers.delete('authorization')
       return
     }
-    const value = bearer(token)
-    attached.delete(value)
-    attached.set(value, token)
-    if (attached.size > rememberedValues) attached.delete(attached.keys().next().value as string)
+    const value = remember(token)
     // Headers are case-insensitive: set replaces any `Authorization` however it is spelled, never appends.
     request.headers.set('authorization', value)
     const retry = requestOptions.retry as number | { limit?: number } | undefined
@@ -93,9 +105,8 @@ export function createHooks(
         if (!replayable) {
           // No second send, but the next request must not reuse the refused token.
           if (options?.retryOnUnauthorized !== false && authorizer.allows(finalURL)) {
-            await authorizer.provider
-              .getToken({ rejected: token, signal: request.signal })
-              .catch(() => undefined)
+            const refresh = authorizer.provider.getToken({ rejected: token, signal: request.signal })
+            await untilAborted(refresh, request.signal).catch(() => undefined)
           }
           return undefined
         }
@@ -109,8 +120,7 @@ export function createHooks(
         if (fresh === undefined) return undefined
         bodyCopies.delete(request)
         const retryRequest = source === request ? request.clone() : source
-        retryRequest.headers.set('authorization', bearer(fresh))
-        attached.set(bearer(fresh), fresh)
+        retryRequest.headers.set('authorization', remember(fresh))
         return resend(retryRequest, requestOptions)
       },
     ],
@@ -145,7 +155,15 @@ export function nebiusAuthHooks(options?: NebiusAuthOptions): Hooks {
   return withTransportCapture(createHooks(options))
 }
 
-/** Adds ky 2's `init` hook; ky 1 ignores hook lists it does not know. */
+/**
+ * Adds ky 2's `init` hook, which leaves `fetch` and `timeout` where the 401 retry finds them; ky 1 ignores
+ * hook lists it does not know.
+ *
+ * @example
+ * ```ts
+ * instance.extend({ hooks: withTransportCapture(createHooks(options)) })
+ * ```
+ */
 export function withTransportCapture<T extends Hooks>(hooks: T): T {
   const init = (initOptions: Record<PropertyKey, unknown>): void => {
     const transport: Transport = {

@@ -5,9 +5,25 @@
 
 type Fetch = typeof globalThis.fetch
 
-/** Where ky 2's init hook leaves `fetch` and `timeout`, which ky 2 leaves out of the options hooks see. */
+/**
+ * Where ky 2's init hook leaves `fetch` and `timeout`, which ky 2 leaves out of the options hooks see. A
+ * symbol, so ky never forwards it to fetch (it forwards string keys only) and it cannot clash with options.
+ *
+ * @example
+ * ```ts
+ * initOptions[transportKey] = { fetch: initOptions.fetch, timeout: initOptions.timeout }
+ * ```
+ */
 export const transportKey = Symbol('nebius-auth.ky.transport')
 
+/**
+ * The pieces of a ky call that decide how a request is sent, as the init hook saw them.
+ *
+ * @example
+ * ```ts
+ * const transport: Transport = { fetch: globalThis.fetch, timeout: 10_000 }
+ * ```
+ */
 export interface Transport {
   readonly fetch?: Fetch | undefined
   readonly timeout?: number | false | undefined
@@ -27,6 +43,12 @@ const notForwarded = new Set([
 /**
  * Bodies that are data, not a one-shot source: ky (and the `Request` it builds) can produce them again.
  * A `ReadableStream` or an async iterable is consumed by the first send, so it never qualifies.
+ *
+ * @example
+ * ```ts
+ * isReplayableBody('{"a":1}') // true
+ * isReplayableBody(new ReadableStream()) // false
+ * ```
  */
 export function isReplayableBody(body: unknown): boolean {
   return (
@@ -44,6 +66,11 @@ export function isReplayableBody(body: unknown): boolean {
 /**
  * Sends `request` the way ky sends an attempt: through the caller's `fetch`, with ky's per-attempt timeout
  * and the fetch-only options ky forwards as fetch's second argument (undici's `dispatcher`, Next.js's `next`).
+ *
+ * @example
+ * ```ts
+ * return resend(retryRequest, options) // from an afterResponse hook
+ * ```
  */
 export async function resend(
   request: Request,
@@ -59,7 +86,14 @@ export async function resend(
   return fetch(new Request(request, { signal }), forwarded)
 }
 
-/** Rejects with the signal's reason once it aborts, even if `promise` never settles. */
+/**
+ * Rejects with the signal's reason once it aborts, even if `promise` never settles.
+ *
+ * @example
+ * ```ts
+ * const token = await untilAborted(provider.getToken({ signal }), signal)
+ * ```
+ */
 export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   // A provider may ignore the signal (a hand-written one often does): the caller's abort must still win.
   return new Promise<T>((resolve, reject) => {

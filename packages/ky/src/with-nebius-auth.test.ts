@@ -315,6 +315,24 @@ describe(`withNebiusAuth on ${clientModule}`, () => {
     expect(sent).toEqual([`${context.emulator.url}/v1/whoami`, `${context.emulator.url}/v1/whoami`])
   })
 
+  it('passes the fetch-only options ky forwards (such as dispatcher) to the retry', async () => {
+    const forwarded: unknown[] = []
+    const recordingFetch: typeof fetch = async (input, init) => {
+      forwarded.push((init as { fetchOnlyOption?: unknown } | undefined)?.fetchOnlyOption)
+      return fetch(input, init)
+    }
+    // An option ky does not know and Request does not have: ky hands it to fetch, as it does undici's dispatcher.
+    const base = ky.create({ retry: 0, fetch: recordingFetch, fetchOnlyOption: 'kept' } as Parameters<
+      typeof ky.create
+    >[0])
+    const api = withNebiusAuth(base, { provider: context.provider, origins: context.origins })
+    await warmUp(api)
+    forwarded.length = 0
+    context.emulator.revoke()
+    await api.get(`${context.emulator.url}/v1/whoami`)
+    expect(forwarded).toEqual(['kept', 'kept'])
+  })
+
   it("does not retry a static token's 401", async () => {
     const api = emulatorClient(staticToken('not-a-live-token'))
     const error = await rejection(api.get(`${context.emulator.url}/v1/whoami`))

@@ -5,7 +5,19 @@ import { emitEvent, type NebiusAuthEventListener } from './events.js'
 import { importPrivateKey } from './private-key.js'
 import type { ServiceAccountKey } from './types.js'
 
-/** Options for {@link readCredentialsFile} and {@link readSecretFile}. */
+/**
+ * Options for {@link readCredentialsFile} and {@link readSecretFile}.
+ *
+ * @example
+ * ```ts
+ * const options: ReadCredentialsFileOptions = {
+ *   onEvent: (event) => {
+ *     if (event.type === 'insecure-file-permissions') console.warn(`chmod 600 ${event.path}`)
+ *   },
+ * }
+ * const key = await readCredentialsFile('credentials.json', options)
+ * ```
+ */
 export interface ReadCredentialsFileOptions {
   /** Receives an `insecure-file-permissions` event when group or others may read the file. */
   onEvent?: NebiusAuthEventListener

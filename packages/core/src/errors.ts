@@ -8,7 +8,14 @@
 // dependency tree) still recognise each other's errors where `instanceof` would fail.
 const marker = Symbol.for('@nebius-auth/core/NebiusAuthError')
 
-/** Options shared by every error constructor: the ES2022 `cause`. */
+/**
+ * Options shared by every error constructor: the ES2022 `cause`.
+ *
+ * @example
+ * ```ts
+ * throw new CredentialsError('ERR_KEY_INVALID', 'the key file is empty', { cause: error })
+ * ```
+ */
 export interface NebiusAuthErrorOptions {
   cause?: unknown
 }
@@ -57,7 +64,15 @@ export class NebiusAuthError extends Error {
  */
 export class CredentialsError extends NebiusAuthError {}
 
-/** What a {@link TokenExchangeError} carries besides its message. */
+/**
+ * What a {@link TokenExchangeError} carries besides its message.
+ *
+ * @example
+ * ```ts
+ * const details: TokenExchangeErrorDetails = { status: 503, retryable: true }
+ * throw new TokenExchangeError('ERR_EXCHANGE_UNAVAILABLE', 'the token endpoint answered HTTP 503', details)
+ * ```
+ */
 export interface TokenExchangeErrorDetails extends NebiusAuthErrorOptions {
   status?: number
   error?: string

@@ -3,6 +3,16 @@ import { debuglog } from 'node:util'
 /**
  * What a refreshing provider or an adapter reports through `onEvent` and `NODE_DEBUG=nebius-auth`.
  * Events never carry a token, an assertion or key material: only times, durations, codes and origins.
+ *
+ * @example
+ * ```ts
+ * const provider = serviceAccount({
+ *   credentialsFile: 'credentials.json',
+ *   onEvent: (event: NebiusAuthEvent) => {
+ *     if (event.type === 'refresh-failed') console.warn(`token refresh failed: ${event.code}`)
+ *   },
+ * })
+ * ```
  */
 export type NebiusAuthEvent =
   | { type: 'refresh-started'; reason: 'initial' | 'background' | 'rejected' | 'expired' }
@@ -13,7 +23,15 @@ export type NebiusAuthEvent =
   | { type: 'insecure-file-permissions'; path: string; mode: number }
   | { type: 'store-error'; operation: string; code: string }
 
-/** A callback for {@link NebiusAuthEvent}s. It must not throw; if it does, the error is swallowed. */
+/**
+ * A callback for {@link NebiusAuthEvent}s. It must not throw; if it does, the error is swallowed.
+ *
+ * @example
+ * ```ts
+ * const onEvent: NebiusAuthEventListener = (event) => metrics.increment(`nebius_auth.${event.type}`)
+ * const provider = vmMetadata({ onEvent })
+ * ```
+ */
 export type NebiusAuthEventListener = (event: NebiusAuthEvent) => void
 
 const debug = debuglog('nebius-auth')

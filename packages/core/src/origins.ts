@@ -3,10 +3,25 @@
  * so it is built once (patterns parsed and normalised up front) and is cheap per call.
  */
 
-/** Origins that receive the token: `'https://host[:port]'` strings (a leading `*.` label allowed) or a predicate. */
+/**
+ * Origins that receive the token: `'https://host[:port]'` strings (a leading `*.` label allowed) or a predicate.
+ *
+ * @example
+ * ```ts
+ * const list: OriginsOption = ['https://*.nebius.cloud', 'http://127.0.0.1:8080']
+ * const predicate: OriginsOption = (url) => url.hostname.endsWith('.api.eu.nebius.cloud')
+ * ```
+ */
 export type OriginsOption = readonly string[] | ((url: URL) => boolean)
 
-/** Origins every adapter allows unless told otherwise: Nebius's own API hosts, over https only. */
+/**
+ * Origins every adapter allows unless told otherwise: Nebius's own API hosts, over https only.
+ *
+ * @example
+ * ```ts
+ * withNebiusAuth(fetch, { origins: [...defaultNebiusOrigins, 'https://api.example.com'] })
+ * ```
+ */
 export const defaultNebiusOrigins: readonly string[] = ['https://*.nebius.cloud', 'https://*.nebius.com']
 
 interface OriginPattern {
@@ -20,7 +35,15 @@ interface OriginPattern {
 const defaultPorts: Record<string, string> = { 'https:': '443', 'http:': '80' }
 const patternSyntax = /^(https?):\/\/(\*\.)?(\[[0-9a-f:.]+\]|[^/:?#@[\]\s*]+)(?::(\d{1,5}))?\/?$/i
 
-/** True for hosts that never leave this machine: `localhost`, 127.0.0.0/8 and `[::1]`. */
+/**
+ * True for hosts that never leave this machine: `localhost`, 127.0.0.0/8 and `[::1]`.
+ *
+ * @example
+ * ```ts
+ * isLoopbackHost('127.0.0.1') // true
+ * isLoopbackHost('api.eu.nebius.cloud') // false
+ * ```
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const host = normaliseHostname(hostname)
   if (host === 'localhost' || host === '[::1]' || host === '::1') return true

@@ -3,7 +3,15 @@ import { createPrivateKey, type KeyObject } from 'node:crypto'
 import { CredentialsError } from './errors.js'
 import type { CryptoKey } from './types.js'
 
-/** Options for {@link importPrivateKey}. */
+/**
+ * Options for {@link importPrivateKey}.
+ *
+ * @example
+ * ```ts
+ * const options: ImportPrivateKeyOptions = { passphrase: process.env.KEY_PASSPHRASE }
+ * const privateKey = await importPrivateKey(pem, options)
+ * ```
+ */
 export interface ImportPrivateKeyOptions {
   /** The passphrase of an encrypted PEM (`BEGIN ENCRYPTED PRIVATE KEY` or legacy `Proc-Type: 4,ENCRYPTED`). */
   passphrase?: string

@@ -2,10 +2,26 @@ import { KeyObject, sign, type webcrypto } from 'node:crypto'
 
 import type { ServiceAccountKey } from './types.js'
 
-/** The audience Nebius IAM expects in every service-account assertion. */
+/**
+ * The audience Nebius IAM expects in every service-account assertion.
+ *
+ * @example
+ * ```ts
+ * const [, claims = ''] = (await signAssertion(key)).split('.')
+ * JSON.parse(Buffer.from(claims, 'base64url').toString()).aud === assertionAudience // true
+ * ```
+ */
 export const assertionAudience = 'token-service.iam.new.nebiuscloud.net'
 
-/** Options for {@link signAssertion}. */
+/**
+ * Options for {@link signAssertion}.
+ *
+ * @example
+ * ```ts
+ * const options: SignAssertionOptions = { now: Date.now(), lifetime: 60 } // a one-minute assertion
+ * const assertion = await signAssertion(key, options)
+ * ```
+ */
 export interface SignAssertionOptions {
   /** The signing time in Unix epoch milliseconds. Default: `Date.now()`. */
   now?: number

@@ -13,10 +13,29 @@ import {
 
 export type { ExchangedToken } from './exchange-response.js'
 
-/** Where Nebius IAM exchanges service-account assertions for access tokens. */
+/**
+ * Where Nebius IAM exchanges service-account assertions for access tokens.
+ *
+ * @example
+ * ```ts
+ * await exchangeToken(assertion, { endpoint: defaultExchangeEndpoint }) // the same as omitting endpoint
+ * ```
+ */
 export const defaultExchangeEndpoint = 'https://auth.eu.nebius.com/oauth2/token/exchange'
 
-/** Options for {@link exchangeToken}. */
+/**
+ * Options for {@link exchangeToken}.
+ *
+ * @example
+ * ```ts
+ * const options: ExchangeTokenOptions = {
+ *   endpoint: 'http://127.0.0.1:8080/oauth2/token/exchange', // a local emulator
+ *   timeout: 2000,
+ *   signal: AbortSignal.timeout(10_000),
+ * }
+ * const { token } = await exchangeToken(assertion, options)
+ * ```
+ */
 export interface ExchangeTokenOptions {
   /** The token exchange URL; `https:`, or `http:` to a loopback host. Default {@link defaultExchangeEndpoint}. */
   endpoint?: string

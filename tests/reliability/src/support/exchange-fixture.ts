@@ -48,8 +48,12 @@ export type FixtureProvider = TokenProvider & {
 
 const exchangePath = '/oauth2/token/exchange'
 
-export async function startExchangeFixture(options: { tokenTtl: number }): Promise<ExchangeFixture> {
-  const clock = createVirtualClock()
+export async function startExchangeFixture(options: {
+  tokenTtl: number
+  /** Several fixtures may share one time line. Default: a clock of their own. */
+  clock?: VirtualClock
+}): Promise<ExchangeFixture> {
+  const clock = options.clock ?? createVirtualClock()
   const emulator = await startEmulator({ tokenTtl: options.tokenTtl, now: clock.now })
   const account = emulator.createServiceAccount({ keyBits: 2048 })
   registerSecrets(pemSecrets(account.privateKeyPem))

@@ -1,0 +1,140 @@
+// One adapter's leak check, in a process of its own: `node --expose-gc leak-child.mjs <adapter> <warm-up> <total>`.
+// Plain JavaScript on purpose: a TypeScript loader in this process would put its own heap and handles
+// into the very numbers being measured. It prints one JSON line and then must exit without process.exit.
+import { createServer, Agent } from 'node:http'
+
+import { withNebiusAuth as withAxiosAuth } from '@nebius-auth/axios'
+import { serviceAccount } from '@nebius-auth/core'
+import { startEmulator } from '@nebius-auth/emulator'
+import { withNebiusAuth as withFetchAuth } from '@nebius-auth/fetch'
+import { withNebiusAuth as withGotAuth } from '@nebius-auth/got'
+import { withNebiusAuth as withKyAuth } from '@nebius-auth/ky'
+import axios from 'axios'
+import got from 'got'
+import ky from 'ky'
+
+const [adapter = 'fetch', warmUpText = '1000', totalText = '5000'] = process.argv.slice(2)
+const warmUp = Number(warmUpText)
+const total = Number(totalText)
+const batch = 50
+// Short enough that the token is refreshed several times during the run, so refresh timers are exercised.
+const tokenTtl = 4
+
+/** Active handles and requests by type, e.g. { TCPSocketWrap: 2, Timeout: 1 }. */
+function resources() {
+  const counts = {}
+  for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1
+  return counts
+}
+
+function heapAfterGc() {
+  globalThis.gc()
+  globalThis.gc()
+  return process.memoryUsage().heapUsed
+}
+
+// The standard streams are created lazily; touch them first so the baseline already holds them.
+void process.stdout.writable
+void process.stderr.writable
+const baseline = resources()
+
+const emulator = await startEmulator({ tokenTtl })
+const account = emulator.createServiceAccount({ keyBits: 2048 })
+const tokensSeen = new Set()
+// A bare keep-alive API server: the emulator's own API records every request, which would look like a leak.
+const server = createServer((request, response) => {
+  const authorization = request.headers.authorization ?? ''
+  if (tokensSeen.size < 1000) tokensSeen.add(authorization.slice('Bearer '.length))
+  response.statusCode = authorization.startsWith('Bearer v1.') ? 200 : 401
+  response.end('{}')
+})
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+const baseURL = `http://127.0.0.1:${server.address().port}`
+
+let events = 0
+const provider = serviceAccount({
+  serviceAccountId: account.serviceAccountId,
+  publicKeyId: account.publicKeyId,
+  privateKey: account.privateKeyPem,
+  endpoint: emulator.exchangeEndpoint,
+  onEvent: () => events++,
+})
+const options = { provider, origins: [baseURL] }
+const agent = new Agent({ keepAlive: true, maxSockets: batch })
+
+function createClient() {
+  if (adapter === 'axios') {
+    const client = withAxiosAuth(axios.create({ baseURL, httpAgent: agent, validateStatus: () => true }), options)
+    return async () => (await client.get('/v1/whoami')).status
+  }
+  if (adapter === 'got') {
+    const client = withGotAuth(
+      got.extend({ prefixUrl: baseURL, agent: { http: agent }, retry: { limit: 0 }, throwHttpErrors: false }),
+      options,
+    )
+    return async () => (await client.get('v1/whoami')).statusCode
+  }
+  if (adapter === 'ky') {
+    const client = withKyAuth(ky.create({ prefixUrl: baseURL, retry: 0, throwHttpErrors: false }), options)
+    return async () => {
+      const response = await client.get('v1/whoami')
+      await response.arrayBuffer()
+      return response.status
+    }
+  }
+  const client = withFetchAuth(fetch, options)
+  return async () => {
+    const response = await client(`${baseURL}/v1/whoami`)
+    await response.arrayBuffer()
+    return response.status
+  }
+}
+
+const send = createClient()
+let succeeded = 0
+let failed = 0
+async function run(count) {
+  for (let sent = 0; sent < count; sent += batch) {
+    const statuses = await Promise.all(
+      Array.from({ length: Math.min(batch, count - sent) }, () => send().catch(() => 0)),
+    )
+    for (const status of statuses) if (status === 200) succeeded++
+    else failed++
+  }
+}
+
+await run(warmUp)
+const heapAfterWarmUp = heapAfterGc()
+await run(total - warmUp)
+const heapAtEnd = heapAfterGc()
+
+provider.close()
+agent.destroy()
+server.closeAllConnections()
+await new Promise((resolve) => server.close(resolve))
+await emulator.close()
+
+// Sockets close on the next turns of the event loop; give them up to five seconds, checking counts only.
+let after = resources()
+for (let round = 0; round < 50 && JSON.stringify(after) !== JSON.stringify(baseline); round++) {
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  after = resources()
+}
+
+process.stdout.write(
+  `${JSON.stringify({
+    adapter,
+    requests: total,
+    warmUp,
+    succeeded,
+    failed,
+    events,
+    exchanges: emulator.stats().exchanges.accepted,
+    heapAfterWarmUp,
+    heapAtEnd,
+    baseline,
+    after,
+    tokens: [...tokensSeen],
+    privateKeyPem: account.privateKeyPem,
+  })}\n`,
+)

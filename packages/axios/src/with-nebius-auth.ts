@@ -37,7 +37,6 @@ function isReplayable(data: unknown): boolean {
   )
 }
 
-
 /**
  * Installs Nebius authentication on an axios instance and returns the same instance. Requests to allowed
  * origins get `Authorization: Bearer <token>`; a 401 to our token is retried once with a fresher token.
@@ -136,9 +135,7 @@ export function withNebiusAuth<T extends AxiosInstance>(instance: T, options?: N
     const url = instance.getUri(config)
     if (!isReplayable(config.data)) {
       // No retry, but the provider still learns the token was refused, so the next request gets a fresh one.
-      if (options?.retryOnUnauthorized !== false && authorizer.allows(url)) {
-        await authorizer.provider.getToken({ rejected: sentToken, signal }).catch(() => undefined)
-      }
+      await authorizer.forgetRejected({ status: 401, url, sentToken, signal })
       return giveUp()
     }
     try {

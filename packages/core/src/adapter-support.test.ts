@@ -152,6 +152,48 @@ describe('createRequestAuthorizer', () => {
   })
 })
 
+describe('forgetRejected', () => {
+  it('makes the provider drop a refused token without a retry event', async () => {
+    const provider = countingProvider()
+    const events: NebiusAuthEvent[] = []
+    const authorizer = createRequestAuthorizer(
+      { provider, origins: ['https://api.example.com'], onEvent: (event) => events.push(event) },
+      { client: 'test' },
+    )
+    await authorizer.forgetRejected({ status: 401, url: allowedUrl, sentToken: 'token-1' })
+    expect(await authorizer.tokenFor(allowedUrl)).toBe('token-2')
+    expect(events).toEqual([])
+  })
+
+  it('leaves the provider alone for other statuses, foreign origins and retryOnUnauthorized false', async () => {
+    const provider = countingProvider()
+    const authorizer = createRequestAuthorizer(
+      { provider, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    await authorizer.forgetRejected({ status: 500, url: allowedUrl, sentToken: 'token-1' })
+    await authorizer.forgetRejected({ status: 401, url: 'https://x.example/', sentToken: 'token-1' })
+    await authorizer.forgetRejected({ status: 401, url: allowedUrl, sentToken: undefined })
+    const quiet = createRequestAuthorizer(
+      { provider, origins: ['https://api.example.com'], retryOnUnauthorized: false },
+      { client: 'test' },
+    )
+    await quiet.forgetRejected({ status: 401, url: allowedUrl, sentToken: 'token-1' })
+    expect(provider.calls).toHaveLength(0)
+  })
+
+  it('never throws when the refresh fails', async () => {
+    const failing: TokenProvider = { getToken: () => Promise.reject(new Error('exchange down')) }
+    const authorizer = createRequestAuthorizer(
+      { provider: failing, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    await expect(
+      authorizer.forgetRejected({ status: 401, url: allowedUrl, sentToken: 't' }),
+    ).resolves.toBeUndefined()
+  })
+})
+
 describe('bearer', () => {
   it('formats the Authorization header value', () => {
     expect(bearer('abc')).toBe('Bearer abc')

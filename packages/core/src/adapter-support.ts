@@ -50,6 +50,13 @@ export interface RequestAuthorizer {
    * the 401 it would have had, and the provider reports the failure through its own events.
    */
   tokenForRetry(outcome: ResponseOutcome): Promise<string | undefined>
+  /**
+   * For a 401 that will NOT be retried because its body cannot be sent twice (a stream): still tell the
+   * provider the token was refused, so the next request gets a fresh one instead of the same refusal until
+   * expiry. Same conditions as {@link tokenForRetry}; never throws (a failed refresh is the provider's to
+   * report), and emits no `unauthorized-retry` event since nothing is retried.
+   */
+  forgetRejected(outcome: ResponseOutcome): Promise<void>
 }
 
 function toURL(url: string | URL): URL | undefined {
@@ -103,6 +110,10 @@ export function createRequestAuthorizer(
     return parsed !== undefined && matches(parsed)
   }
 
+  /** Whether a response is a refusal of our token that the provider should hear about. */
+  const refusedOurToken = ({ status, url, sentToken }: ResponseOutcome): boolean =>
+    retry && status === 401 && sentToken !== undefined && allows(url)
+
   return {
     provider,
     allows,
@@ -114,8 +125,9 @@ export function createRequestAuthorizer(
       )
       return accessToken.token
     },
-    async tokenForRetry({ status, url, sentToken, signal }) {
-      if (!retry || status !== 401 || sentToken === undefined || !allows(url)) return undefined
+    async tokenForRetry(outcome) {
+      const { url, sentToken, signal } = outcome
+      if (!refusedOurToken(outcome) || sentToken === undefined) return undefined
       let fresh: string
       try {
         const pending = provider.getToken({
@@ -136,6 +148,12 @@ export function createRequestAuthorizer(
         client: context.client,
       })
       return fresh
+    },
+    async forgetRejected(outcome) {
+      if (!refusedOurToken(outcome) || outcome.sentToken === undefined) return
+      const { sentToken, signal } = outcome
+      const pending = provider.getToken({ rejected: sentToken, ...(signal === undefined ? {} : { signal }) })
+      await abortable(pending, signal).catch(() => undefined)
     },
   }
 }

@@ -45,7 +45,6 @@ function isReplayable(options: Pick<Options, 'body' | 'isStream'>): boolean {
   return !('pipe' in body || 'next' in body || Symbol.asyncIterator in body)
 }
 
-
 function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
   // One symbol per hooks object: two stacked adapters each see the other's header as the caller's own.
   const key = Symbol('nebius-auth')
@@ -87,7 +86,16 @@ function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
     // Another hook may have replaced our header after us: then our token was not what the server refused.
     if (response.statusCode !== 401 || record.retried || !isOurHeader(options.headers, record))
       return response
-    if (!isReplayable(options)) return response
+    if (!isReplayable(options)) {
+      // No second send of a stream, but the next request must not reuse the refused token.
+      await authorizer.forgetRejected({
+        status: 401,
+        url: response.url,
+        sentToken: record.token,
+        signal: options.signal,
+      })
+      return response
+    }
     const token = await authorizer.tokenForRetry({
       status: response.statusCode,
       url: response.url,

@@ -1,7 +1,7 @@
 import { bearer, createRequestAuthorizer, type NebiusAuthOptions } from '@nebius-auth/core'
 import type { Hooks, NormalizedOptions } from 'ky'
 
-import { isReplayableBody, resend, transportKey, untilAborted, type Transport } from './request-replay.js'
+import { isReplayableBody, resend, transportKey, type Transport } from './request-replay.js'
 
 type Options = Readonly<Record<PropertyKey, unknown>> & Partial<NormalizedOptions>
 
@@ -64,7 +64,7 @@ export function createHooks(
   const authorize = async ({ request, options: requestOptions }: HookCall): Promise<void> => {
     const current = request.headers.get('authorization')
     if (current !== null && !attached.has(current)) return // the caller's own: never touched
-    const token = await untilAborted(authorizer.tokenFor(request.url, request.signal), request.signal)
+    const token = await authorizer.tokenFor(request.url, request.signal)
     if (token === undefined) {
       request.headers.delete('authorization')
       return
@@ -104,19 +104,20 @@ export function createHooks(
         const replayable = source !== undefined && !source.bodyUsed && isReplayableBody(requestOptions.body)
         if (!replayable) {
           // No second send, but the next request must not reuse the refused token.
-          if (options?.retryOnUnauthorized !== false && authorizer.allows(finalURL)) {
-            const refresh = authorizer.provider.getToken({ rejected: token, signal: request.signal })
-            await untilAborted(refresh, request.signal).catch(() => undefined)
-          }
+          await authorizer.forgetRejected({
+            status: 401,
+            url: finalURL,
+            sentToken: token,
+            signal: request.signal,
+          })
           return undefined
         }
-        const retry = authorizer.tokenForRetry({
+        const fresh = await authorizer.tokenForRetry({
           status: 401,
           url: finalURL,
           sentToken: token,
           signal: request.signal,
         })
-        const fresh = await untilAborted(retry, request.signal)
         if (fresh === undefined) return undefined
         bodyCopies.delete(request)
         const retryRequest = source === request ? request.clone() : source

@@ -85,28 +85,3 @@ export async function resend(
   const forwarded = Object.fromEntries(Object.entries(options).filter(([key]) => !notForwarded.has(key)))
   return fetch(new Request(request, { signal }), forwarded)
 }
-
-/**
- * Rejects with the signal's reason once it aborts, even if `promise` never settles.
- *
- * @example
- * ```ts
- * const token = await untilAborted(provider.getToken({ signal }), signal)
- * ```
- */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  // A provider may ignore the signal (a hand-written one often does): the caller's abort must still win.
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(signal.reason as Error)
-    }
-    if (signal.aborted) {
-      onAbort()
-      return
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => {
-      signal.removeEventListener('abort', onAbort)
-    })
-  })
-}

@@ -197,6 +197,7 @@ describe('cliToken', () => {
     ['an empty command', { command: ' ' }],
     ['a zero timeout', { timeout: 0 }],
     ['a negative cacheDuration', { cacheDuration: -1 }],
+    ['an env that is not an object', { env: 'PATH=/bin' as unknown as Record<string, string> }],
   ])('throws a TypeError at construction for %s', (_name, options) => {
     expect(() => cliToken(options)).toThrow(TypeError)
   })
@@ -207,6 +208,57 @@ describe('cliToken', () => {
     await cli.getToken()
     expect(inspect(cli, { showHidden: true, depth: 5 })).not.toContain(first)
     expect(JSON.stringify(cli)).not.toContain(first)
+  })
+
+  it.runIf(process.platform !== 'win32')(
+    'reports a command file without execute permission as ERR_CLI_FAILED',
+    async () => {
+      const command = await fakeCli()
+      await chmod(command, 0o644)
+      const error = await errorOf(provider({ command }).getToken())
+      expect(error.code).toBe('ERR_CLI_FAILED')
+      expect(error.message).toContain('could not be started (EACCES)')
+    },
+  )
+
+  it.runIf(process.platform !== 'win32')('reports output over 1 MiB as ERR_CLI_FAILED', async () => {
+    const command = await fakeCli('yes v1.aaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbb | head -c 1100000')
+    const error = await errorOf(provider({ command }).getToken())
+    expect(error.code).toBe('ERR_CLI_FAILED')
+    expect(error.message).toContain('printed more than 1048576 bytes')
+  })
+
+  it.runIf(process.platform !== 'win32')('reports a CLI killed by a signal as ERR_CLI_FAILED', async () => {
+    const command = await fakeCli('kill -9 $$')
+    const error = await errorOf(provider({ command }).getToken())
+    expect(error.code).toBe('ERR_CLI_FAILED')
+    expect(error.message).toContain('was killed by SIGKILL')
+  })
+
+  it.runIf(process.platform !== 'win32')('stops a running CLI when the provider closes', async () => {
+    const command = await fakeCli('echo $$ > "$DIR/pid"\nexec sleep 10')
+    const cli = provider({ command })
+    const waiting = errorOf(cli.getToken())
+    const pidFile = join(directory, 'pid')
+    let pid = ''
+    while (pid === '') {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      pid = (await readFile(pidFile, 'utf8').catch(() => '')).trim()
+    }
+    cli.close()
+    expect((await waiting).code).toBe('ERR_PROVIDER_CLOSED')
+    const alive = (): boolean => {
+      try {
+        process.kill(Number(pid), 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    for (let attempt = 0; attempt < 100 && alive(); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    expect(alive()).toBe(false)
   })
 })
 

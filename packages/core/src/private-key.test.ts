@@ -1,4 +1,4 @@
-import { createPublicKey, KeyObject, sign, verify } from 'node:crypto'
+import { createPublicKey, generateKeyPairSync, KeyObject, sign, verify } from 'node:crypto'
 
 import { describe, expect, it } from 'vitest'
 
@@ -169,5 +169,17 @@ describe('importPrivateKey', () => {
     const text = `${error.message} ${String(error)} ${JSON.stringify(error)}`
     for (const line of pem.split('\n').slice(1, -2)) expect(text).not.toContain(line)
     expect(text).not.toContain(body.slice(0, 40))
+  })
+
+  it('rejects an RSA-PSS key, which cannot sign RS256', async () => {
+    const { privateKey } = generateKeyPairSync('rsa-pss', { modulusLength: 2048 })
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
+    await expectKeyInvalid(importPrivateKey(pem), /RSA-PSS/)
+  })
+
+  it('rejects a PKCS#8 key of another type, naming the type', async () => {
+    const { privateKey } = generateKeyPairSync('x25519')
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
+    await expectKeyInvalid(importPrivateKey(pem), /x25519/)
   })
 })

@@ -364,6 +364,32 @@ describe('exchangeToken abort', () => {
       exchangeToken(assertion, { fetch: never, signal: controller.signal, endpoint: 'http://127.0.0.1:1/' }),
     ).rejects.toThrow('now')
   })
+
+  it('waits out a Retry-After of zero with its own timer when no sleep is injected', async () => {
+    await serve((_request, response, index) =>
+      index === 0 ? json(response, 503, '', { 'retry-after': '0' }) : json(response, 200, tokenResponse()),
+    )
+    const result = await exchangeToken(assertion, { endpoint: server?.url })
+    expect(result.token).toBe(accessToken)
+    expect(server?.requests).toHaveLength(2)
+  })
+
+  it('ends its own wait between attempts at once when the signal aborts', async () => {
+    const controller = new AbortController()
+    const reason = new Error('caller gave up')
+    await serve((_request, response) => {
+      json(response, 503, '', { 'retry-after': '5' })
+      setTimeout(() => {
+        controller.abort(reason)
+      }, 20)
+    })
+    const startedAt = Date.now()
+    await expect(exchangeToken(assertion, { endpoint: server?.url, signal: controller.signal })).rejects.toBe(
+      reason,
+    )
+    expect(Date.now() - startedAt).toBeLessThan(2000)
+    expect(server?.requests).toHaveLength(1)
+  })
 })
 
 describe('exchangeToken options', () => {

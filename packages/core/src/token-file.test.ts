@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { closeSync, constants, openSync } from 'node:fs'
 import { chmod, mkdtemp, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -184,4 +186,45 @@ describe('tokenFile', () => {
     expect(inspect(provider, { showHidden: true, depth: 5 })).not.toContain(first)
     expect(JSON.stringify(provider)).not.toContain(first)
   })
+
+  it('reports a symlink loop as ERR_TOKEN_FILE_UNREADABLE', async () => {
+    await symlink(path, path)
+    const error = await errorOf(tokenFile(path).getToken())
+    expect(error.code).toBe('ERR_TOKEN_FILE_UNREADABLE')
+    expect(error.message).toContain('ELOOP')
+  })
+
+  it('hands the token to a caller that passes a signal', async () => {
+    await writeFile(path, first)
+    const provider = tokenFile(path, { checkInterval: 0 })
+    await expect(provider.getToken({ signal: new AbortController().signal })).resolves.toMatchObject({
+      token: first,
+    })
+  })
+
+  it.runIf(process.platform !== 'win32')(
+    "ends an aborted caller's wait while the shared read goes on for the others",
+    async () => {
+      // Opening a FIFO for reading blocks until a writer opens it: a read that hangs for as long as the test wants.
+      execFileSync('mkfifo', [path])
+      const provider = tokenFile(path)
+      const controller = new AbortController()
+      const reason = new Error('caller gave up')
+      const aborted = errorOf(provider.getToken({ signal: controller.signal }))
+      const other = errorOf(provider.getToken())
+      controller.abort(reason)
+      expect(await aborted).toBe(reason)
+      // O_NONBLOCK fails with ENXIO until the provider's read has opened the FIFO, so this never hangs.
+      let writer: number | undefined
+      while (writer === undefined) {
+        try {
+          writer = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK)
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 5))
+        }
+      }
+      closeSync(writer)
+      expect((await other).code).toBe('ERR_TOKEN_FILE_INVALID')
+    },
+  )
 })

@@ -166,6 +166,17 @@ describe('vmMetadata', () => {
     expect(inspect(metadata, { showHidden: true, depth: 5 })).not.toContain(secret)
     expect(JSON.stringify(metadata)).not.toContain(secret)
   })
+
+  it('reports a connection dropped in the middle of the body as ERR_METADATA_UNAVAILABLE', async () => {
+    const { endpoint } = await serve((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' })
+      response.write('{"access_token":"v1.')
+      setTimeout(() => response.destroy(), 20)
+    })
+    const error = await errorOf(provider({ endpoint }).getToken())
+    expect(error.code).toBe('ERR_METADATA_UNAVAILABLE')
+    expect(error.message).toContain('dropped the connection')
+  })
 })
 
 describe('parseMetadataResponse', () => {

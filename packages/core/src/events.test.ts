@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import ts from 'typescript'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { emitEvent, type NebiusAuthEvent } from './events.js'
+
+const run = promisify(execFile)
+let directory: string
+
+// util.debuglog reads NODE_DEBUG once at process start, so the debug output is checked in a child
+// process running this very module, compiled to plain JavaScript.
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'nebius-events-'))
+  const source = await readFile(new URL('events.ts', import.meta.url), 'utf8')
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  })
+  await writeFile(join(directory, 'events.mjs'), outputText)
+  await writeFile(
+    join(directory, 'emit.mjs'),
+    `import { emitEvent } from './events.mjs'\n` +
+      `emitEvent(undefined, { type: 'refresh-failed', code: 'ERR_EXCHANGE_UNAVAILABLE', duration: 12, retryAt: 5000 })\n`,
+  )
+})
+
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true })
+})
+
+async function emitInChild(nodeDebug: string | undefined): Promise<{ stdout: string; stderr: string }> {
+  const env = { ...process.env, NODE_DEBUG: nodeDebug }
+  if (nodeDebug === undefined) delete env.NODE_DEBUG
+  return run(process.execPath, [join(directory, 'emit.mjs')], { env })
+}
+
+describe('emitEvent', () => {
+  it('prints the event as one line through NODE_DEBUG=nebius-auth', async () => {
+    const { stdout, stderr } = await emitInChild('nebius-auth')
+    expect(stdout).toBe('')
+    expect(stderr).toMatch(
+      /^NEBIUS-AUTH \d+: refresh-failed code=ERR_EXCHANGE_UNAVAILABLE duration=12 retryAt=5000\n$/,
+    )
+  })
+
+  it('prints nothing without NODE_DEBUG', async () => {
+    await expect(emitInChild(undefined)).resolves.toEqual({ stdout: '', stderr: '' })
+  })
+
+  it('delivers the event to the listener', () => {
+    const events: NebiusAuthEvent[] = []
+    emitEvent((event) => events.push(event), { type: 'stale-token-served', expiresAt: 1 })
+    expect(events).toEqual([{ type: 'stale-token-served', expiresAt: 1 }])
+  })
+
+  it('swallows an error thrown by the listener', () => {
+    expect(() => {
+      emitEvent(
+        () => {
+          throw new Error('listener bug')
+        },
+        { type: 'stale-token-served', expiresAt: 1 },
+      )
+    }).not.toThrow()
+  })
+})

@@ -16,8 +16,12 @@ export interface StoreExchangeOptions {
   leaseTtl: number
   now: () => number
   onEvent: NebiusAuthEventListener | undefined
-  /** Whether a token read from the store may be used instead of an exchange at `time`. */
-  isFresh: (token: StoredToken, time: number) => boolean
+  /** The cache's refresh point, as a fraction of the lifetime. */
+  refreshRatio: number
+  /** Stands in for the refresh point of a stored token whose `obtainedAt` the store did not keep. */
+  expiryMargin: number
+  /** False for a token string the cache must not take from the store (rejected, or being replaced). */
+  isUsable: (token: string) => boolean
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false }
@@ -26,6 +30,23 @@ type Outcome<T> = { ok: true; value: T } | { ok: false }
 const firstPollDelay = 20
 const pollMultiplier = 1.5
 const maximumPollDelay = 250
+
+/**
+ * When a token's exchange started: the `obtainedAt` a store-backed source gives, if plausible, else
+ * `startedAt`. The cache computes the refresh point from it, so a shared token is refreshed once, by the
+ * fleet together, at 90% of its real lifetime.
+ *
+ * @example
+ * ```ts
+ * obtainedAtOf({ token, expiresAt, obtainedAt: 1000 }, 5000, 5100) // 1000
+ * ```
+ */
+export function obtainedAtOf(value: unknown, startedAt: number, finishedAt: number): number {
+  const { obtainedAt } = value as StoredToken
+  return typeof obtainedAt === 'number' && Number.isFinite(obtainedAt) && obtainedAt <= finishedAt
+    ? obtainedAt
+    : startedAt
+}
 
 function storeErrorCode(error: unknown): string {
   if (NebiusAuthError.isInstance(error)) return error.code
@@ -69,7 +90,19 @@ export function storeExchange(
   fetchToken: (signal: AbortSignal) => Promise<AccessToken>,
   options: StoreExchangeOptions,
 ): (signal: AbortSignal) => Promise<AccessToken> {
-  const { store, storeKey, storeTimeout, leaseTtl, now, onEvent, isFresh } = options
+  const { store, storeKey, storeTimeout, leaseTtl, now, onEvent, refreshRatio, expiryMargin, isUsable } =
+    options
+
+  /** Whether a stored token may stand in for an exchange: usable and not past this provider's refresh point. */
+  function isFresh(token: StoredToken, time: number): boolean {
+    if (!isUsable(token.token)) return false
+    const { expiresAt, obtainedAt } = token
+    const refreshPoint =
+      obtainedAt === undefined
+        ? expiresAt - expiryMargin
+        : obtainedAt + (expiresAt - obtainedAt) * refreshRatio
+    return time < refreshPoint
+  }
 
   async function call<T>(operation: string, run: () => Promise<T>): Promise<Outcome<T>> {
     let timer: NodeJS.Timeout | undefined

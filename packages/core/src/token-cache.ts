@@ -5,8 +5,7 @@ import type { CacheOptions } from './cache-options.js'
 import { NebiusAuthError } from './errors.js'
 import type { NebiusAuthEvent } from './events.js'
 import { emitEvent } from './events.js'
-import { storeExchange } from './store-exchange.js'
-import type { StoredToken } from './token-store.js'
+import { obtainedAtOf, storeExchange } from './store-exchange.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
 
 export type { CacheOptions } from './cache-options.js'
@@ -38,14 +37,6 @@ function closedError(): NebiusAuthError {
 
 function invalidToken(problem: string): NebiusAuthError {
   return new NebiusAuthError('ERR_TOKEN_INVALID', `fetchToken resolved to an unusable token: ${problem}`)
-}
-
-/** When the token's exchange started: the source's `obtainedAt` when it gives a plausible one. */
-function obtainedAtOf(value: unknown, startedAt: number, finishedAt: number): number {
-  const { obtainedAt } = value as StoredToken
-  return typeof obtainedAt === 'number' && Number.isFinite(obtainedAt) && obtainedAt <= finishedAt
-    ? obtainedAt
-    : startedAt
 }
 
 function errorCode(error: unknown): string {
@@ -125,26 +116,17 @@ export function cachedProvider(
     timer = undefined
   }
 
-  /**
-   * Whether a token another process stored may stand in for an exchange: it is not past this provider's
-   * refresh point (from its `obtainedAt` when the store kept it, else the expiry margin), and it is not
-   * the very token being replaced or one the server refused.
-   */
-  function isFresh(token: StoredToken, time: number): boolean {
-    if (rejectedTokens.has(token.token) || token.token === current?.token) return false
-    const { expiresAt, obtainedAt } = token
-    const refreshPoint =
-      obtainedAt === undefined
-        ? expiresAt - expiryMargin
-        : obtainedAt + (expiresAt - obtainedAt) * refreshRatio
-    return time < refreshPoint
-  }
-
   // With a store, every exchange goes through it; without one, fetchToken is called as it always was.
   const source =
     store === undefined || storeKey === undefined
       ? fetchToken
-      : storeExchange(fetchToken, { ...resolved, store, storeKey, isFresh })
+      : storeExchange(fetchToken, {
+          ...resolved,
+          store,
+          storeKey,
+          // Neither the very token being replaced nor one the server refused may come back from the store.
+          isUsable: (token) => token !== current?.token && !rejectedTokens.has(token),
+        })
 
   function install(token: AccessToken, obtainedAt: number, generation: number): void {
     current = token

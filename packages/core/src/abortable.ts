@@ -10,7 +10,12 @@
  */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise
-  if (signal.aborted) return Promise.reject(signal.reason as Error)
+  if (signal.aborted) {
+    // Nobody else may be listening to `promise` (a caller's own getToken call): without this handler its
+    // later rejection would be unhandled, which ends a Node process by default.
+    promise.catch(() => undefined)
+    return Promise.reject(signal.reason as Error)
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => {
       reject(signal.reason as Error)

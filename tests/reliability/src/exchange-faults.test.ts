@@ -1,7 +1,7 @@
 /**
  * Scenario 1: every exchange fault the emulator can inject, through every adapter. Time is virtual (the
  * cache's and the emulator's `now`), so "past the refresh point", "expired" and "after the backoff window"
- * are clock steps, not waits. The one real wait is the slow answer: 3 attempts × a 250 ms attempt timeout.
+ * are clock steps, not waits. The one real wait is the slow answer: 3 attempts × a 500 ms attempt timeout.
  */
 import { NebiusAuthError, serviceAccount, type NebiusAuthEvent } from '@nebius-auth/core'
 import type { Fault } from '@nebius-auth/emulator'
@@ -9,7 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { adapterNames, createClient, nebiusErrorIn, type AdapterClient } from './support/clients.js'
 import { recordError, recordEvent, recordFigures, recordInspect } from './support/collector.js'
-import { startExchangeFixture, type ExchangeFixture, type FixtureProvider } from './support/exchange-fixture.js'
+import {
+  startExchangeFixture,
+  type ExchangeFixture,
+  type FixtureProvider,
+} from './support/exchange-fixture.js'
 
 interface FaultCase {
   readonly name: string
@@ -31,7 +35,7 @@ const faultCases: readonly FaultCase[] = [
   { name: 'HTTP 429', fault: { status: 429 }, attempts: 3, code: 'ERR_EXCHANGE_UNAVAILABLE' },
   {
     name: 'a slow answer past the attempt timeout',
-    fault: { delay: 1000 },
+    fault: { delay: 3000 },
     attempts: 3,
     code: 'ERR_EXCHANGE_UNAVAILABLE',
   },
@@ -48,7 +52,12 @@ const faultCases: readonly FaultCase[] = [
     attempts: 3,
     code: 'ERR_EXCHANGE_UNAVAILABLE',
   },
-  { name: 'an empty body', fault: { status: 200, body: '' }, attempts: 1, code: 'ERR_EXCHANGE_INVALID_RESPONSE' },
+  {
+    name: 'an empty body',
+    fault: { status: 200, body: '' },
+    attempts: 1,
+    code: 'ERR_EXCHANGE_INVALID_RESPONSE',
+  },
   {
     name: 'HTTP 200 with fields missing',
     fault: { status: 200, body: '{"token_type":"Bearer"}', contentType: 'application/json' },
@@ -77,7 +86,9 @@ afterAll(async () => {
 })
 
 /** Resolves with the next refresh-failed event the provider emits. */
-function nextFailure(events: NebiusAuthEvent[]): Promise<Extract<NebiusAuthEvent, { type: 'refresh-failed' }>> {
+function nextFailure(
+  events: NebiusAuthEvent[],
+): Promise<Extract<NebiusAuthEvent, { type: 'refresh-failed' }>> {
   const seen = events.length
   return expect
     .poll(() => events.slice(seen).find((event) => event.type === 'refresh-failed'), { timeout: 30_000 })
@@ -95,7 +106,7 @@ describe.each(faultCases)('an exchange answering $name', (faultCase) => {
 
     beforeAll(async () => {
       fixture.emulator.clearFaults()
-      provider = fixture.createProvider({ onEvent: (event) => events.push(event) })
+      provider = fixture.createProvider({ attemptTimeout: 500, onEvent: (event) => events.push(event) })
       client = createClient(adapterName, fixture.emulator.url, provider)
       expect(await client.get('/v1/whoami')).toEqual({ status: 200 })
     })
@@ -117,7 +128,9 @@ describe.each(faultCases)('an exchange answering $name', (faultCase) => {
         Array.from({ length: requestsWhileValid }, () => client.get('/v1/whoami')),
       )
       retryAt = (await failure).retryAt ?? 0
-      figures.failedWhileValid = outcomes.filter((outcome) => !('status' in outcome) || outcome.status !== 200).length
+      figures.failedWhileValid = outcomes.filter(
+        (outcome) => !('status' in outcome) || outcome.status !== 200,
+      ).length
       figures.backgroundAttempts = fixture.exchangeAttempts() - before
       expect(outcomes).toEqual(Array.from({ length: requestsWhileValid }, () => ({ status: 200 })))
       expect(figures.backgroundAttempts).toBe(faultCase.attempts)

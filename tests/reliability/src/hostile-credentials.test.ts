@@ -16,10 +16,26 @@ const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const keys = {
   pkcs8: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
   pkcs1: rsa.privateKey.export({ type: 'pkcs1', format: 'pem' }) as string,
-  encryptedPkcs8: rsa.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }) as string,
-  encryptedPkcs1: rsa.privateKey.export({ type: 'pkcs1', format: 'pem', cipher: 'aes-256-cbc', passphrase }) as string,
-  ec: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-  small: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+  encryptedPkcs8: rsa.privateKey.export({
+    type: 'pkcs8',
+    format: 'pem',
+    cipher: 'aes-256-cbc',
+    passphrase,
+  }) as string,
+  encryptedPkcs1: rsa.privateKey.export({
+    type: 'pkcs1',
+    format: 'pem',
+    cipher: 'aes-256-cbc',
+    passphrase,
+  }) as string,
+  ec: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+    type: 'pkcs8',
+    format: 'pem',
+  }) as string,
+  small: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({
+    type: 'pkcs8',
+    format: 'pem',
+  }) as string,
   public: rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string,
 }
 const allSecrets = [...Object.values(keys).flatMap(pemSecrets), passphrase]
@@ -36,14 +52,18 @@ const mutatedPem = fc.oneof(
   basePem,
   basePem.chain((pem) => fc.nat({ max: pem.length }).map((cut) => pem.slice(0, cut))),
   basePem.chain((pem) =>
-    fc.tuple(fc.nat({ max: pem.length - 1 }), fc.string({ minLength: 1, maxLength: 8 })).map(
-      ([at, text]) => `${pem.slice(0, at)}${text}${pem.slice(at + 1)}`,
-    ),
+    fc
+      .tuple(fc.nat({ max: pem.length - 1 }), fc.string({ minLength: 1, maxLength: 8 }))
+      .map(([at, text]) => `${pem.slice(0, at)}${text}${pem.slice(at + 1)}`),
   ),
   basePem.map((pem) => pem.replace(/\n/g, '\r\n')),
   basePem.map((pem) => pem.replace(/\n/g, '\\n')),
   basePem.map((pem) => `  ${pem}\n${keys.public}`),
-  fc.tuple(basePem, fc.constantFrom('PRIVATE KEY', 'RSA PRIVATE KEY', 'OPENSSH PRIVATE KEY', 'CERTIFICATE', 'X'))
+  fc
+    .tuple(
+      basePem,
+      fc.constantFrom('PRIVATE KEY', 'RSA PRIVATE KEY', 'OPENSSH PRIVATE KEY', 'CERTIFICATE', 'X'),
+    )
     .map(([pem, label]) => pem.replace(/(BEGIN|END) [A-Z ]+-----/g, `$1 ${label}-----`)),
 )
 
@@ -67,7 +87,12 @@ it('imports a PEM or rejects with a typed error that quotes neither key nor pass
   )
 })
 
-const field = fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }))
+const field = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.integer(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 2 }),
+)
 const id = fc.constantFrom('serviceaccount-e00abc', 'serviceaccount-e00xyz')
 const credentialsObject = fc.record(
   {

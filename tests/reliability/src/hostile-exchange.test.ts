@@ -18,7 +18,9 @@ afterAll(() => {
 
 const secret = fc.stringMatching(secretAlphabet)
 // A JWT-shaped assertion whose signature is the secret part.
-const assertion = secret.map((signature) => `eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJzZXJ2aWNlYWNjb3VudC1lMDAifQ.${signature}`)
+const assertion = secret.map(
+  (signature) => `eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJzZXJ2aWNlYWNjb3VudC1lMDAifQ.${signature}`,
+)
 const accessToken = fc.oneof(
   secret.map((signature) => `v1.CiQxZjY3.${signature}`),
   secret,
@@ -26,14 +28,23 @@ const accessToken = fc.oneof(
 )
 
 function oauthBody(subjectToken: string): fc.Arbitrary<string> {
-  const echo = fc.constantFrom(subjectToken, `bad assertion ${subjectToken}`, subjectToken.slice(subjectToken.lastIndexOf('.') + 1))
+  const echo = fc.constantFrom(
+    subjectToken,
+    `bad assertion ${subjectToken}`,
+    subjectToken.slice(subjectToken.lastIndexOf('.') + 1),
+  )
   const field = fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.constant(null), echo)
   return fc
     .record(
       {
         access_token: fc.oneof(accessToken, field),
         token_type: fc.oneof(fc.constantFrom('Bearer', 'bearer', 'BEARER', 'MAC'), field),
-        expires_in: fc.oneof(fc.integer({ min: -10, max: 100_000 }), fc.double(), fc.string({ maxLength: 5 }), fc.constant(null)),
+        expires_in: fc.oneof(
+          fc.integer({ min: -10, max: 100_000 }),
+          fc.double(),
+          fc.string({ maxLength: 5 }),
+          fc.constant(null),
+        ),
         // Not the echo: a server echoing the assertion here is pinned by its own test below.
         issued_token_type: fc.oneof(
           fc.constant('urn:ietf:params:oauth:token-type:access_token'),
@@ -63,8 +74,17 @@ const answer = assertion.chain((subjectToken) =>
     subjectToken: fc.constant(subjectToken),
     status: fc.integer({ min: 200, max: 599 }),
     body: body(subjectToken),
-    contentType: fc.option(fc.constantFrom('application/json', 'text/html', 'application/json; charset=utf-8', ''), { nil: undefined }),
-    retryAfter: fc.option(fc.oneof(fc.nat({ max: 30 }).map(String), fc.constantFrom('Wed, 21 Oct 2099 07:28:00 GMT', 'soon', '-1')), { nil: undefined }),
+    contentType: fc.option(
+      fc.constantFrom('application/json', 'text/html', 'application/json; charset=utf-8', ''),
+      { nil: undefined },
+    ),
+    retryAfter: fc.option(
+      fc.oneof(
+        fc.nat({ max: 30 }).map(String),
+        fc.constantFrom('Wed, 21 Oct 2099 07:28:00 GMT', 'soon', '-1'),
+      ),
+      { nil: undefined },
+    ),
   }),
 )
 
@@ -107,8 +127,14 @@ it('resolves to a concealed token or rejects with a typed error that never echoe
 })
 
 it('keeps an assertion that the server echoes in issued_token_type out of the printed result', async () => {
-  const subjectToken = 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJzZXJ2aWNlYWNjb3VudC1lMDAifQ.c2lnbmF0dXJlLXRoYXQtbXVzdC1ub3QtbGVhaw'
-  const body = JSON.stringify({ access_token: 'v1.a.b', token_type: 'Bearer', expires_in: 60, issued_token_type: subjectToken })
+  const subjectToken =
+    'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJzZXJ2aWNlYWNjb3VudC1lMDAifQ.c2lnbmF0dXJlLXRoYXQtbXVzdC1ub3QtbGVhaw'
+  const body = JSON.stringify({
+    access_token: 'v1.a.b',
+    token_type: 'Bearer',
+    expires_in: 60,
+    issued_token_type: subjectToken,
+  })
   const result = await exchangeToken(subjectToken, {
     endpoint: 'https://auth.example.test/oauth2/token/exchange',
     fetch: () => Promise.resolve(new Response(body, { status: 200 })),

@@ -42,7 +42,14 @@ const hostileURL = fc
   .map((text) => new URL(text))
 
 const originPattern = fc.oneof(
-  fc.tuple(fc.constantFrom('https://', 'http://', 'HTTPS://', ''), fc.constantFrom('', '*.'), hostileHost, fc.constantFrom('', ':8443', ':99999', '/', '/path')).map((parts) => parts.join('')),
+  fc
+    .tuple(
+      fc.constantFrom('https://', 'http://', 'HTTPS://', ''),
+      fc.constantFrom('', '*.'),
+      hostileHost,
+      fc.constantFrom('', ':8443', ':99999', '/', '/path'),
+    )
+    .map((parts) => parts.join('')),
   fc.string({ maxLength: 40 }),
   fc.webUrl(),
 )
@@ -82,13 +89,17 @@ describe('the origin matcher', () => {
           try {
             matches = createOriginMatcher(patterns, baseURL)
           } catch (error) {
-            expectTypedFailure(error, patterns.filter((pattern) => pattern.length >= 20))
+            expectTypedFailure(
+              error,
+              patterns.filter((pattern) => pattern.length >= 20),
+            )
             return
           }
           for (const url of urls) {
             const allowed = matches(url)
             expect(typeof allowed).toBe('boolean')
-            if (allowed) expect(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url))).toBe(true)
+            if (allowed)
+              expect(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url))).toBe(true)
           }
         },
       ),
@@ -100,7 +111,9 @@ describe('the origin matcher', () => {
 // RFC 6750 §2.1 b64token characters: what a bearer token can be made of.
 const tokenPart = fc.stringMatching(/^[A-Za-z0-9\-_~+/]{1,40}=*$/)
 const bearerToken = fc.oneof(
-  fc.tuple(fc.constantFrom('v1', 'ne1', 'nd1', 'eyJhbGciOiJSUzI1NiJ9', 'eyJ'), tokenPart, tokenPart).map((parts) => parts.join('.')),
+  fc
+    .tuple(fc.constantFrom('v1', 'ne1', 'nd1', 'eyJhbGciOiJSUzI1NiJ9', 'eyJ'), tokenPart, tokenPart)
+    .map((parts) => parts.join('.')),
   fc.stringMatching(/^[A-Za-z0-9\-._~+/]{1,120}=*$/),
 )
 const structured = /^(?:v1|ne1|nd1|eyJ[A-Za-z0-9_-]*)\.[^.]+\.[^.]+$/
@@ -115,7 +128,8 @@ describe('the token sanitizer', () => {
         const secret = structured.test(token) ? token.slice(token.lastIndexOf('.') + 1) : token
         expect(sanitized.endsWith('**')).toBe(true)
         expect(sanitized.includes(secret)).toBe(false)
-        if (!structured.test(token)) expect(sanitized.length - 2).toBeLessThanOrEqual(Math.min(15, Math.floor(token.length / 2)))
+        if (!structured.test(token))
+          expect(sanitized.length - 2).toBeLessThanOrEqual(Math.min(15, Math.floor(token.length / 2)))
         expectNoSecrets([sanitized], secret.length >= 12 ? [secret] : [])
       }),
       { numRuns: runs },
@@ -124,7 +138,7 @@ describe('the token sanitizer', () => {
 
   it('returns a masked string for any input at all without throwing', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.anything() as fc.Arbitrary<unknown>), (value) => {
+      fc.property(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.anything()), (value) => {
         counts.sanitized++
         const sanitized = sanitizeToken(value as string)
         expect(typeof sanitized).toBe('string')

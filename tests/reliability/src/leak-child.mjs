@@ -64,7 +64,10 @@ const agent = new Agent({ keepAlive: true, maxSockets: batch })
 
 function createClient() {
   if (adapter === 'axios') {
-    const client = withAxiosAuth(axios.create({ baseURL, httpAgent: agent, validateStatus: () => true }), options)
+    const client = withAxiosAuth(
+      axios.create({ baseURL, httpAgent: agent, validateStatus: () => true }),
+      options,
+    )
     return async () => (await client.get('/v1/whoami')).status
   }
   if (adapter === 'got') {
@@ -98,8 +101,9 @@ async function run(count) {
     const statuses = await Promise.all(
       Array.from({ length: Math.min(batch, count - sent) }, () => send().catch(() => 0)),
     )
-    for (const status of statuses) if (status === 200) succeeded++
-    else failed++
+    for (const status of statuses)
+      if (status === 200) succeeded++
+      else failed++
   }
 }
 

@@ -6,9 +6,19 @@
 import type { Fault } from '@nebius-auth/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { adapterNames, createClient, nebiusErrorIn, type AdapterClient, type AdapterName } from './support/clients.js'
+import {
+  adapterNames,
+  createClient,
+  nebiusErrorIn,
+  type AdapterClient,
+  type AdapterName,
+} from './support/clients.js'
 import { recordError, recordFigures, recordInspect } from './support/collector.js'
-import { startExchangeFixture, type ExchangeFixture, type FixtureProvider } from './support/exchange-fixture.js'
+import {
+  startExchangeFixture,
+  type ExchangeFixture,
+  type FixtureProvider,
+} from './support/exchange-fixture.js'
 import { seededRandom } from './support/random.js'
 import { soakRequestsPerAdapter } from './support/scale.js'
 import { createVirtualClock } from './support/virtual-clock.js'
@@ -55,7 +65,13 @@ beforeAll(async () => {
     const fixture = await startExchangeFixture({ tokenTtl, clock })
     const provider = fixture.createProvider()
     const client = createClient(name, fixture.emulator.url, provider)
-    const tally = { succeeded: 0, failedWhileValid: 0, failedWithoutToken: 0, untypedErrors: 0, faultsInjected: 0 }
+    const tally = {
+      succeeded: 0,
+      failedWhileValid: 0,
+      failedWithoutToken: 0,
+      untypedErrors: 0,
+      faultsInjected: 0,
+    }
     lanes.push({ name, fixture, provider, client, tally })
   }
 })

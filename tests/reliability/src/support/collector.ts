@@ -55,7 +55,9 @@ export function recordError(error: unknown): void {
 
 export function recordInspect(value: unknown): void {
   recordOutput('inspect', inspect(value, { depth: 10, showHidden: true }))
-  recordOutput('inspect', JSON.stringify(value) ?? 'undefined')
+  // JSON.stringify gives undefined for undefined and functions, whatever its declared type says.
+  const json: unknown = JSON.stringify(value)
+  recordOutput('inspect', typeof json === 'string' ? json : 'undefined')
 }
 
 export function recordEvent(event: object): void {

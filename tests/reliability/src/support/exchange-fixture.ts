@@ -34,7 +34,10 @@ export interface ExchangeFixture {
 }
 
 export interface ProviderOptions extends Pick<CacheOptions, 'onEvent'> {
-  /** Milliseconds one exchange attempt may take. Default 250. */
+  /**
+   * Milliseconds one exchange attempt may take. Default 30000: on a loaded machine a short timeout would
+   * add attempts no fault forced, and the counts would no longer mean what they say.
+   */
   attemptTimeout?: number
 }
 
@@ -73,7 +76,7 @@ export async function startExchangeFixture(options: {
             endpoint: emulator.exchangeEndpoint,
             signal,
             now: clock.now,
-            timeout: providerOptions.attemptTimeout ?? 250,
+            timeout: providerOptions.attemptTimeout ?? 30_000,
             random: () => 0.5,
             sleep: (milliseconds) => {
               sleeps.push(milliseconds)

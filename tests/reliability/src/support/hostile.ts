@@ -23,7 +23,11 @@ export function expectTypedFailure(error: unknown, secrets: readonly string[]): 
     throw new Error(`an untyped failure escaped: ${name}`)
   }
   recordError(error)
-  expectNoSecrets([error.message, String(error), inspect(error, { depth: 10, showHidden: true })], secrets)
+  const typedError = error as Error
+  expectNoSecrets(
+    [typedError.message, String(typedError), inspect(error, { depth: 10, showHidden: true })],
+    secrets,
+  )
 }
 
 export function expectNoSecrets(outputs: readonly string[], secrets: readonly string[]): void {

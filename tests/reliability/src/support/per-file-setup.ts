@@ -14,14 +14,14 @@ process.on('unhandledRejection', () => {
 // util.debuglog writes `NEBIUS-AUTH <pid>: <line>` through process.stderr.write: collect those lines
 // instead of printing thousands of them; anything else goes through untouched.
 const originalWrite = process.stderr.write.bind(process.stderr)
-process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+process.stderr.write = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
   const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
   const lines = text.split('\n').filter((line) => line !== '')
   const debugLines = lines.filter((line) => line.startsWith('NEBIUS-AUTH '))
   for (const line of debugLines) recordOutput('log', line)
   if (lines.length > 0 && debugLines.length === lines.length) return true
   return (originalWrite as (...parameters: unknown[]) => boolean)(chunk, ...rest)
-}) as typeof process.stderr.write
+}
 
 afterAll(() => {
   const file = expect.getState().testPath ?? 'unknown'

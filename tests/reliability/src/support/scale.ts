@@ -12,7 +12,10 @@ function count(name: string, fallback: number): number {
   return value
 }
 
-export const soakRequestsPerAdapter = count('RELIABILITY_SOAK_REQUESTS', full ? 100_000 : 6_000)
-export const leakRequestsPerAdapter = count('RELIABILITY_LEAK_REQUESTS', full ? 200_000 : 12_000)
+export const soakRequestsPerAdapter = count('RELIABILITY_SOAK_REQUESTS', full ? 100_000 : 4_000)
+export const leakRequestsPerAdapter = count('RELIABILITY_LEAK_REQUESTS', full ? 200_000 : 8_000)
 /** Requests before the first heap measurement: allocation caches, JIT and socket pools settle first. */
-export const leakWarmUpRequests = Math.min(count('RELIABILITY_LEAK_WARM_UP', 20_000), Math.floor(leakRequestsPerAdapter / 3))
+export const leakWarmUpRequests = Math.min(
+  count('RELIABILITY_LEAK_WARM_UP', 20_000),
+  Math.floor(leakRequestsPerAdapter / 3),
+)

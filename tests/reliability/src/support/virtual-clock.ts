@@ -1,8 +1,8 @@
 /** A clock that moves only when told to, shared by the token cache, the signer and the emulator. */
 export interface VirtualClock {
   /** Milliseconds since the epoch, on the virtual time line. */
-  now(): number
-  advance(milliseconds: number): void
+  readonly now: () => number
+  readonly advance: (milliseconds: number) => void
 }
 
 /** Starts at the real time, so JWT `iat` and `exp` values stay plausible to anyone reading them. */
@@ -10,7 +10,7 @@ export function createVirtualClock(start = Date.now()): VirtualClock {
   let time = start
   return {
     now: () => time,
-    advance(milliseconds) {
+    advance: (milliseconds) => {
       time += milliseconds
     },
   }

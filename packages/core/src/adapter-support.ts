@@ -8,7 +8,19 @@ import { fromEnvironment } from './from-environment.js'
 import { createOriginMatcher, type OriginsOption } from './origins.js'
 import type { TokenProvider } from './types.js'
 
-/** The options every adapter (`withNebiusAuth`, `nebiusAuthHooks`) takes. */
+/**
+ * The options every adapter (`withNebiusAuth`, `nebiusAuthHooks`) takes.
+ *
+ * @example
+ * ```ts
+ * const options: NebiusAuthOptions = {
+ *   provider: serviceAccount({ credentialsFile: 'credentials.json' }),
+ *   origins: ['https://*.nebius.cloud', 'http://127.0.0.1:8080'],
+ *   retryOnUnauthorized: true,
+ * }
+ * const api = withNebiusAuth(axios.create(), options)
+ * ```
+ */
 export interface NebiusAuthOptions {
   /** Where tokens come from. Default: `fromEnvironment()`, resolved lazily on the first request. */
   provider?: TokenProvider
@@ -24,7 +36,15 @@ export interface NebiusAuthOptions {
   onEvent?: NebiusAuthEventListener
 }
 
-/** What a 401 (or any response) looked like, for {@link RequestAuthorizer.tokenForRetry}. */
+/**
+ * What a 401 (or any response) looked like, for {@link RequestAuthorizer.tokenForRetry}.
+ *
+ * @example
+ * ```ts
+ * const outcome: ResponseOutcome = { status: response.status, url: response.url, sentToken, signal }
+ * const fresh = await authorizer.tokenForRetry(outcome)
+ * ```
+ */
 export interface ResponseOutcome {
   status: number
   url: string | URL
@@ -33,7 +53,15 @@ export interface ResponseOutcome {
   signal?: AbortSignal | undefined
 }
 
-/** One adapter instance's view of the options: built once, asked on every request. */
+/**
+ * One adapter instance's view of the options: built once, asked on every request.
+ *
+ * @example
+ * ```ts
+ * const authorizer: RequestAuthorizer = createRequestAuthorizer({ provider }, { client: 'my-client' })
+ * if (authorizer.allows(url)) headers.set('authorization', bearer((await authorizer.tokenFor(url))!))
+ * ```
+ */
 export interface RequestAuthorizer {
   readonly provider: TokenProvider
   /** Whether `url` may receive the token. Unparseable URLs never do. */
@@ -158,7 +186,14 @@ export function createRequestAuthorizer(
   }
 }
 
-/** The `Authorization` header value for a token. */
+/**
+ * The `Authorization` header value for a token.
+ *
+ * @example
+ * ```ts
+ * request.headers.set('authorization', bearer(token)) // 'Bearer v1.…'
+ * ```
+ */
 export function bearer(token: string): string {
   return `Bearer ${token}`
 }

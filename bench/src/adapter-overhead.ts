@@ -1,94 +1,108 @@
 /**
  * Requests per second through each adapter versus the same client without it, against a local keep-alive
- * node:http server, at the same concurrency, in interleaved rounds.
+ * node:http server (a child process), at the same concurrency, in interleaved rounds. Both arms of a
+ * client are built from the same options and share one connection pool.
  */
-import { Agent, createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { Agent } from 'node:http'
+import { fileURLToPath } from 'node:url'
 import axios from 'axios'
 import got from 'got'
 import ky from 'ky'
 import { withNebiusAuth as withAxios } from '@nebius-auth/axios'
-import { cachedProvider, type TokenProvider } from '@nebius-auth/core'
+import { bearer, cachedProvider, type TokenProvider } from '@nebius-auth/core'
 import { withNebiusAuth as withFetch } from '@nebius-auth/fetch'
 import { withNebiusAuth as withGot } from '@nebius-auth/got'
 import { withNebiusAuth as withKy } from '@nebius-auth/ky'
-import { interleave, type Comparison } from './interleave.js'
+import { interleave, timed, type Comparison, type Measurement } from './interleave.js'
 
-type Send = () => Promise<unknown>
+/** GETs a path relative to the server's origin and resolves to the response body. */
+type Send = (path: string) => Promise<string>
 
 const concurrency = 16
+const token = 'v1.bench.token'
 
-async function requestsPerSecond(send: Send, total: number): Promise<number> {
+/** Requests per wall-clock second and per second of this process's CPU time (the client's work). */
+async function requestsPerSecond(send: Send, total: number): Promise<Measurement> {
   let started = 0
-  const worker = async () => {
+  const worker = async (): Promise<void> => {
     while (started < total) {
       started += 1
-      await send()
+      await send('v1/ping')
     }
   }
-  const begin = process.hrtime.bigint()
-  await Promise.all(Array.from({ length: concurrency }, worker))
-  const seconds = Number(process.hrtime.bigint() - begin) / 1e9
-  return total / seconds
-}
-
-function startServer(): Promise<Server> {
-  const server = createServer({ keepAliveTimeout: 30_000 }, (request, response) => {
-    request.resume()
-    request.on('end', () => {
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '11' })
-      response.end('{"ok":true}')
-    })
-  })
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
+  const { wall, cpu } = await timed(() => Promise.all(Array.from({ length: concurrency }, worker)))
+  return { wall: (total * 1e3) / wall, cpu: (total * 1e3) / cpu }
 }
 
 function clients(base: string, provider: TokenProvider): Record<string, { bare: Send; adapted: Send }> {
   const origins = [base]
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
-  const axiosOptions = { baseURL: base, httpAgent: agent }
+  const axiosOptions = { baseURL: base, httpAgent: agent, responseType: 'text' as const }
   const bareAxios = axios.create(axiosOptions)
   const authAxios = withAxios(axios.create(axiosOptions), { provider, origins })
   const gotOptions = { prefixUrl: base, agent: { http: agent } }
   const bareGot = got.extend(gotOptions)
   const authGot = withGot(got.extend(gotOptions), { provider, origins })
-  const bareKy = ky.create({ prefixUrl: base })
-  const authKy = withKy(ky.create({ prefixUrl: base }), { provider, origins })
+  const kyOptions = { prefixUrl: base }
+  const bareKy = ky.create(kyOptions)
+  const authKy = withKy(ky.create(kyOptions), { provider, origins })
   const authFetch = withFetch(fetch, { provider, origins })
-  const url = `${base}/v1/ping`
   return {
-    axios: { bare: () => bareAxios.get('v1/ping'), adapted: () => authAxios.get('v1/ping') },
-    got: { bare: () => bareGot.get('v1/ping').text(), adapted: () => authGot.get('v1/ping').text() },
-    ky: { bare: () => bareKy.get('v1/ping').text(), adapted: () => authKy.get('v1/ping').text() },
+    axios: {
+      bare: async (path) => (await bareAxios.get<string>(path)).data,
+      adapted: async (path) => (await authAxios.get<string>(path)).data,
+    },
+    got: { bare: (path) => bareGot.get(path).text(), adapted: (path) => authGot.get(path).text() },
+    ky: { bare: (path) => bareKy.get(path).text(), adapted: (path) => authKy.get(path).text() },
     fetch: {
-      bare: async () => (await fetch(url)).text(),
-      adapted: async () => (await authFetch(url)).text(),
+      bare: async (path) => (await fetch(`${base}/${path}`)).text(),
+      adapted: async (path) => (await authFetch(`${base}/${path}`)).text(),
     },
   }
 }
 
-export async function adapterOverhead(rounds: number, requestsPerRound: number): Promise<Record<string, Comparison>> {
+async function startServer(): Promise<{ base: string; close: () => Promise<void> }> {
+  const server = spawn(process.execPath, [fileURLToPath(new URL('./ping-server.js', import.meta.url))], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  const [chunk] = (await once(server.stdout, 'data')) as [Buffer]
+  const port = Number(chunk.toString().trim())
+  return {
+    base: `http://127.0.0.1:${port}`,
+    close: async () => {
+      const exited = once(server, 'exit')
+      server.stdin.end()
+      await exited
+    },
+  }
+}
+
+export async function adapterOverhead(
+  rounds: number,
+  requestsPerRound: number,
+): Promise<Record<string, Comparison>> {
   const server = await startServer()
-  const { port } = server.address() as AddressInfo
-  const base = `http://127.0.0.1:${port}`
-  const provider = cachedProvider(() => Promise.resolve({ token: 'v1.bench.token', expiresAt: Date.now() + 12 * 3600_000 }))
+  const provider = cachedProvider(() => Promise.resolve({ token, expiresAt: Date.now() + 12 * 3600_000 }))
   await provider.getToken()
   const results: Record<string, Comparison> = {}
   try {
-    for (const [name, { bare, adapted }] of Object.entries(clients(base, provider))) {
-      await requestsPerSecond(bare, 200) // warm sockets and JIT for both arms
-      await requestsPerSecond(adapted, 200)
+    for (const [name, { bare, adapted }] of Object.entries(clients(server.base, provider))) {
+      // A comparison is void unless the adapter really authorizes and the bare client really does not.
+      const [bareSent, adaptedSent] = [await bare('v1/whoami'), await adapted('v1/whoami')]
+      if (bareSent !== '-' || adaptedSent !== bearer(token)) {
+        throw new Error(`${name}: expected no Authorization bare and a bearer token adapted`)
+      }
       results[name] = await interleave(
-        rounds,
+        { rounds, warmupRounds: 2, unit: 'requests/s' },
         () => requestsPerSecond(bare, requestsPerRound),
         () => requestsPerSecond(adapted, requestsPerRound),
-        'requests/s',
       )
     }
   } finally {
     provider.close()
-    server.closeAllConnections()
-    server.close()
+    await server.close()
   }
   return results
 }

@@ -152,6 +152,20 @@ describe('cachedProvider secrecy', () => {
     }
   })
 
+  it('hands out tokens that util.inspect and JSON.stringify show sanitized, yet still readable', async () => {
+    const provider = cachedProvider(async () => ({ token: secret, expiresAt: start + hour }))
+    const accessToken = await provider.getToken()
+    expect(accessToken.token).toBe(secret)
+    for (const shown of [
+      inspect(accessToken, { depth: Number.POSITIVE_INFINITY }),
+      JSON.stringify(accessToken),
+    ]) {
+      // The signature part is the secret; sanitizing keeps the non-secret payload.
+      expect(shown).not.toContain('c2lnbmF0dXJlLXNlY3JldA')
+      expect(shown).toContain('**')
+    }
+  })
+
   it('never puts the token into an event', async () => {
     const log = eventLog()
     const source = controlledSource()

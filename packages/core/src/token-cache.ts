@@ -5,6 +5,7 @@ import type { CacheOptions } from './cache-options.js'
 import { NebiusAuthError } from './errors.js'
 import type { NebiusAuthEvent } from './events.js'
 import { emitEvent } from './events.js'
+import { concealToken } from './sanitize.js'
 import { obtainedAtOf, storeExchange } from './store-exchange.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
 
@@ -154,7 +155,8 @@ export function cachedProvider(
       throw new NebiusAuthError('ERR_TOKEN_REJECTED', 'The token source returned a token the server rejected')
     }
     // A frozen copy: callers cannot alter the cached token, and extra fields of the source stay out.
-    return Object.freeze({ token, expiresAt })
+    // Concealed, so `console.log(await provider.getToken())` shows only the sanitized token.
+    return Object.freeze(concealToken({ token, expiresAt }))
   }
 
   /**

@@ -9,7 +9,15 @@ import { exchangeToken, parseEndpoint } from './token-exchange.js'
 import { serviceAccountStoreKey } from './token-store.js'
 import type { ServiceAccountKey, TokenProvider } from './types.js'
 
-/** Options every {@link serviceAccount} variant takes, besides the cache options. */
+/**
+ * Options every {@link serviceAccount} variant takes, besides the cache options.
+ *
+ * @example
+ * ```ts
+ * const common: ServiceAccountCommonOptions = { endpoint: emulator.exchangeEndpoint, refreshRatio: 0.8 }
+ * const provider = serviceAccount({ credentialsFile: 'credentials.json', ...common })
+ * ```
+ */
 export interface ServiceAccountCommonOptions extends CacheOptions {
   /** The token exchange URL. Default `https://auth.eu.nebius.com/oauth2/token/exchange`. */
   endpoint?: string
@@ -17,12 +25,30 @@ export interface ServiceAccountCommonOptions extends CacheOptions {
   fetch?: typeof globalThis.fetch
 }
 
-/** A service account described by a Nebius CLI credentials file (`subject-credentials`). */
+/**
+ * A service account described by a Nebius CLI credentials file (`subject-credentials`).
+ *
+ * @example
+ * ```ts
+ * const options: ServiceAccountFileOptions = { credentialsFile: `${homedir()}/.nebius/credentials.json` }
+ * ```
+ */
 export interface ServiceAccountFileOptions extends ServiceAccountCommonOptions {
   credentialsFile: string
 }
 
-/** A service account described field by field; give exactly one of `privateKey` and `privateKeyFile`. */
+/**
+ * A service account described field by field; give exactly one of `privateKey` and `privateKeyFile`.
+ *
+ * @example
+ * ```ts
+ * const options: ServiceAccountKeyOptions = {
+ *   serviceAccountId: 'serviceaccount-e00example',
+ *   publicKeyId: 'publickey-e00example',
+ *   privateKeyFile: 'private.pem', // openssl genrsa -out private.pem 4096
+ * }
+ * ```
+ */
 export interface ServiceAccountKeyOptions extends ServiceAccountCommonOptions {
   serviceAccountId: string
   publicKeyId: string
@@ -34,7 +60,16 @@ export interface ServiceAccountKeyOptions extends ServiceAccountCommonOptions {
   passphrase?: string
 }
 
-/** Options for {@link serviceAccount}. */
+/**
+ * Options for {@link serviceAccount}: a credentials file, or the IDs and the key.
+ *
+ * @example
+ * ```ts
+ * const options: ServiceAccountOptions = process.env.NEBIUS_CREDENTIALS
+ *   ? { credentialsFile: process.env.NEBIUS_CREDENTIALS }
+ *   : { serviceAccountId, publicKeyId, privateKeyFile: 'private.pem' }
+ * ```
+ */
 export type ServiceAccountOptions = ServiceAccountFileOptions | ServiceAccountKeyOptions
 
 const keyFields = ['serviceAccountId', 'publicKeyId', 'privateKey', 'privateKeyFile', 'passphrase'] as const

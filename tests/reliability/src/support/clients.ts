@@ -35,6 +35,26 @@ async function settle(request: () => Promise<number>): Promise<Outcome> {
   }
 }
 
+/**
+ * fetch with at most `limit` requests waiting for headers. undici has no per-origin connection limit, so
+ * a thousand concurrent calls open a thousand connections at once and overflow the server's listen
+ * backlog; axios and got get the same bound from their http.Agent.
+ */
+function boundedFetch(limit: number): typeof globalThis.fetch {
+  let active = 0
+  const waiting: (() => void)[] = []
+  return async (input, init) => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve))
+    active++
+    try {
+      return await fetch(input, init)
+    } finally {
+      active--
+      waiting.shift()?.()
+    }
+  }
+}
+
 export function createClient(name: AdapterName, baseURL: string, provider: TokenProvider): AdapterClient {
   const options = { provider, origins: [baseURL] }
   // A bounded keep-alive pool: thousands of concurrent callers must not open thousands of sockets.
@@ -64,7 +84,10 @@ export function createClient(name: AdapterName, baseURL: string, provider: Token
       return { name, get: (path) => settle(async () => (await client.get(path.slice(1))).statusCode), close }
     }
     case 'ky': {
-      const client = withKyAuth(ky.create({ prefixUrl: baseURL, retry: 0, throwHttpErrors: false }), options)
+      const client = withKyAuth(
+        ky.create({ prefixUrl: baseURL, retry: 0, throwHttpErrors: false, fetch: boundedFetch(64) }),
+        options,
+      )
       const get = (path: string): Promise<Outcome> =>
         settle(async () => {
           const response = await client.get(path.slice(1))
@@ -74,7 +97,7 @@ export function createClient(name: AdapterName, baseURL: string, provider: Token
       return { name, get, close }
     }
     case 'fetch': {
-      const client = withFetchAuth(fetch, options)
+      const client = withFetchAuth(boundedFetch(64), options)
       const get = (path: string): Promise<Outcome> =>
         settle(async () => {
           const response = await client(`${baseURL}${path}`)

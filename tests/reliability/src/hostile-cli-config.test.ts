@@ -11,7 +11,7 @@ import { join } from 'node:path'
 
 import { fromEnvironment } from '@nebius-auth/core'
 import fc from 'fast-check'
-import { afterAll, it } from 'vitest'
+import { afterAll, expect, it } from 'vitest'
 
 import { pemSecrets, recordFigures, recordInspect, registerSecrets } from './support/collector.js'
 import { expectTypedFailure, runs, secretAlphabet } from './support/hostile.js'
@@ -128,4 +128,25 @@ it('resolves a provider or rejects with a typed error that quotes no key, token 
     ),
     { numRuns: runs },
   )
+})
+
+it('prints no process warning for a config whose keys are mappings', async () => {
+  const warnings: string[] = []
+  const listener = (warning: Error): void => {
+    warnings.push(warning.message)
+  }
+  process.on('warning', listener)
+  writeFileSync(configPath, '{{a: 1}: x}\n')
+  const provider = fromEnvironment({
+    env: { HOME: home },
+    fetch: refuse,
+    metadataEndpoint: 'http://127.0.0.1:9/v1/iam/sa/token',
+  })
+  await provider.getToken().catch(() => undefined)
+  provider.close()
+  // Warnings are emitted on the next tick; one more turn lets them arrive.
+  await new Promise((resolve) => setImmediate(resolve))
+  process.off('warning', listener)
+  // DESIGN.md: no console output besides NODE_DEBUG; the yaml library warns on stderr unless told not to.
+  expect(warnings).toEqual([])
 })

@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { Agent } from 'node:http'
 import { fileURLToPath } from 'node:url'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import axios from 'axios'
 import got from 'got'
 import ky from 'ky'
@@ -24,7 +26,12 @@ const concurrency = 16
 const token = 'v1.bench.token'
 
 /** Requests per wall-clock second and per second of this process's CPU time (the client's work). */
+// A full collection before each timed round, so one arm's garbage is never collected on the other's time.
+setFlagsFromString('--expose-gc')
+const collectGarbage = runInNewContext('gc') as () => void
+
 async function requestsPerSecond(send: Send, total: number): Promise<Measurement> {
+  collectGarbage()
   let started = 0
   const worker = async (): Promise<void> => {
     while (started < total) {

@@ -94,7 +94,7 @@ if (wanted('micro')) {
 }
 
 if (wanted('adapters')) {
-  const adapters = await section('adapter overhead', () => adapterOverhead(12, 150))
+  const adapters = await section('adapter overhead', () => adapterOverhead(14, 200))
   for (const [client, comparison] of Object.entries(adapters)) {
     record(
       `${client} with adapter ÷ bare ${client} (requests/s)`,
@@ -154,8 +154,7 @@ if (footprintResult !== undefined) {
   for (const [name, bytes] of Object.entries(footprintResult.packedBytes)) {
     console.log(`  ${name.padEnd(24)} ${round(bytes / 1024, 1)} KiB`)
   }
-  for (const name of footprintResult.notBuilt)
-    console.log(`  ${name.padEnd(24)} not built by pnpm bench, not packed`)
+  for (const name of footprintResult.notBuilt) console.log(`  ${name.padEnd(24)} build failed, not packed`)
   console.log(`\n${ourInstallLabel}, by package`)
   for (const [name, bytes] of Object.entries(footprintResult.ourInstall)) {
     console.log(`  ${name.padEnd(24)} ${round(bytes / 1024, 1)} KiB`)

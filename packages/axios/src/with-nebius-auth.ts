@@ -1,5 +1,11 @@
-import { bearer, createRequestAuthorizer, type NebiusAuthOptions } from '@nebius-auth/core'
-import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import {
+  bearer,
+  createRequestAuthorizer,
+  redactClientRequest,
+  redactedBearer,
+  type NebiusAuthOptions,
+} from '@nebius-auth/core'
+import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 
 type BeforeRedirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>
 
@@ -28,6 +34,19 @@ const attemptOf = (config: InternalAxiosRequestConfig | undefined): Attempt | un
 const signalOf = (config: InternalAxiosRequestConfig): AbortSignal | undefined =>
   config.signal instanceof AbortSignal ? config.signal : undefined
 
+/**
+ * Once a request is done, our token gives way to its sanitized form in everything axios hands back: the
+ * config (also `error.config`, `response.config` and `toJSON()`) and the sent request. A re-send of the same
+ * config still gets a fresh token: `authorize` recognises the sanitized value as ours.
+ */
+function redact(config: InternalAxiosRequestConfig | undefined, request: unknown): void {
+  const token = attemptOf(config)?.token
+  if (config === undefined || token === undefined) return
+  const { headers } = config
+  if (headers.get('Authorization') === bearer(token)) headers.set('Authorization', redactedBearer(token))
+  redactClientRequest(request, token)
+}
+
 /** Streams and async iterables are consumed by the first send: a retry would go out with an empty body. */
 function isReplayable(data: unknown): boolean {
   if (typeof data !== 'object' || data === null) return true
@@ -50,6 +69,8 @@ function isReplayable(data: unknown): boolean {
  * - On every redirect hop (Node's http adapter) the token is removed when the next URL is not allowed,
  *   before the caller's own `beforeRedirect` runs.
  * - `config.signal` stops the wait for a token; axios then rejects with its own `CanceledError`.
+ * - Once a request is done, the response or error's `config` and `request` show our header sanitized
+ *   (`Bearer v1.abc.**`), so logging them leaks no token; sending that config again attaches a fresh one.
  *
  * @param instance - An axios instance (`axios.create()`) or the default `axios` export.
  * @param options - See {@link NebiusAuthOptions}. Default origins: the origin of `instance.defaults.baseURL`,
@@ -98,8 +119,11 @@ export function withNebiusAuth<T extends AxiosInstance>(instance: T, options?: N
     const { headers } = config
     const current: unknown = headers.get('Authorization')
     if (current !== undefined && current !== null) {
-      // Any Authorization but our own earlier one (a config sent again) is the caller's: never touched.
-      if (previous?.token === undefined || current !== bearer(previous.token)) return config
+      // Any Authorization but our own earlier one (a config sent again, maybe redacted) is the caller's.
+      const ours =
+        previous?.token !== undefined &&
+        (current === bearer(previous.token) || current === redactedBearer(previous.token))
+      if (!ours) return config
       headers.delete('Authorization')
     }
     const signal = signalOf(config)
@@ -121,12 +145,16 @@ export function withNebiusAuth<T extends AxiosInstance>(instance: T, options?: N
     return config
   }
 
-  /** Resolves to the retry's outcome, or to `giveUp()`: what the caller would have had without us. */
+  /** Resolves to the retry's outcome, or to `finish()`: what the caller would have had without us. */
   const retryUnauthorized = async <R>(
     response: AxiosResponse,
-    giveUp: () => R,
+    finish: () => R,
   ): Promise<AxiosResponse | R> => {
     const { config } = response
+    const giveUp = (): R => {
+      redact(config, response.request)
+      return finish()
+    }
     const attempt = attemptOf(config)
     const sentToken = attempt?.token
     if (response.status !== 401 || attempt === undefined || sentToken === undefined) return giveUp()
@@ -143,7 +171,9 @@ export function withNebiusAuth<T extends AxiosInstance>(instance: T, options?: N
     } catch {
       return giveUp()
     }
-    return attempt.retryToken === undefined ? giveUp() : instance.request(config)
+    if (attempt.retryToken === undefined) return giveUp()
+    redactClientRequest(response.request, sentToken)
+    return instance.request(config)
   }
 
   instance.interceptors.request.use(authorize)
@@ -151,11 +181,15 @@ export function withNebiusAuth<T extends AxiosInstance>(instance: T, options?: N
     // A custom validateStatus may accept a 401, which then never reaches the rejection handler.
     (response) => retryUnauthorized(response, () => response),
     (error: unknown) => {
-      const response = (error as { response?: AxiosResponse } | null)?.response
+      const failed = error as Partial<Pick<AxiosError, 'config' | 'request' | 'response'>> | null
       const fail = (): never => {
         throw error
       }
-      return response?.config === undefined ? fail() : retryUnauthorized(response, fail)
+      const response = failed?.response
+      if (response?.config !== undefined) return retryUnauthorized(response, fail)
+      // No response (a timeout, a refused connection): still done, so the error shows no token either.
+      redact(failed?.config, failed?.request)
+      return fail()
     },
   )
   installed.add(instance)

@@ -43,5 +43,6 @@ export { sanitizeToken } from './sanitize.js'
 // Shared by the adapters (@nebius-auth/axios, got, ky, fetch), public so they depend on core's API only.
 export { bearer, createRequestAuthorizer } from './adapter-support.js'
 export type { NebiusAuthOptions, RequestAuthorizer, ResponseOutcome } from './adapter-support.js'
+export { redactClientRequest, redactedBearer, redactHeaders } from './redaction.js'
 export { createOriginMatcher, defaultNebiusOrigins, isLoopbackHost } from './origins.js'
 export type { OriginsOption } from './origins.js'

@@ -251,6 +251,13 @@ describe('withNebiusAuth (fetch) surface', () => {
     expect(inspect(authorized, { showHidden: true, depth: Infinity })).not.toContain(token)
   })
 
+  it('hands back a response that carries no token, so logging it shows none', async () => {
+    const response = await nebiusFetch()(`${context.emulator.url}/v1/whoami`)
+    await response.text()
+    const { token } = await context.provider.getToken()
+    expect(inspect(response, { showHidden: true, depth: 10 })).not.toContain(token)
+  })
+
   it('throws a TypeError when fetch is not a function', () => {
     expect(() => withNebiusAuth(undefined as unknown as typeof globalThis.fetch)).toThrow(TypeError)
   })

@@ -2,7 +2,6 @@ import { bearer, createRequestAuthorizer, type NebiusAuthOptions } from '@nebius
 
 type Fetch = typeof globalThis.fetch
 
-
 /** Releases a body nobody will read; a body that already failed has nothing left to release. */
 async function discard(body: ReadableStream | null): Promise<void> {
   try {

@@ -5,12 +5,15 @@
 import {
   bearer,
   createRequestAuthorizer,
+  redactClientRequest,
+  redactedBearer,
+  redactHeaders,
   type NebiusAuthOptions,
   type RequestAuthorizer,
 } from '@nebius-auth/core'
-import type { AfterResponseHook, BeforeRequestHook, Got, Hooks, Options } from 'got'
+import type { AfterResponseHook, BeforeErrorHook, BeforeRequestHook, Got, Hooks, Options, Request } from 'got'
 
-/** What this adapter did to one request, kept in `options.context` so redirects and retries carry it. */
+/** What this adapter did to one request, found through `options.context` so redirects and retries carry it. */
 interface AuthorizationRecord {
   /** The token in the `authorization` header we wrote for the current hop, if any. */
   readonly token: string | undefined
@@ -27,14 +30,38 @@ function authorizationKeys(headers: Options['headers']): string[] {
   return Object.keys(headers).filter((name) => name.toLowerCase() === 'authorization')
 }
 
-function isOurHeader(headers: Options['headers'], record: AuthorizationRecord): boolean {
+/**
+ * Whether the only Authorization header is the one we wrote. `redacted` also accepts the sanitized form we
+ * leave behind once a response is final: got's own retry sends the same options again.
+ */
+function isOurHeader(headers: Options['headers'], record: AuthorizationRecord, redacted = false): boolean {
   const keys = authorizationKeys(headers)
-  return (
-    record.token !== undefined &&
-    keys.length === 1 &&
-    keys[0] === 'authorization' &&
-    headers.authorization === bearer(record.token)
-  )
+  const { token } = record
+  if (token === undefined || keys.length !== 1 || keys[0] !== 'authorization') return false
+  const value = headers.authorization
+  return value === bearer(token) || (redacted && value === redactedBearer(token))
+}
+
+/** What got keeps of a sent request besides its options; got 16's `_requestOptions` is a copy of them. */
+interface SentParts {
+  _request?: unknown
+  _requestOptions?: { headers?: unknown } | undefined
+  response?: { req?: unknown } | undefined
+}
+
+/**
+ * Once a response is final (or an error ends the request), our token gives way to its sanitized form in
+ * what got hands back: the options (`error.options`, `response.request.options`), got 16's copy of them
+ * and Node's ClientRequest (`response.req`), so logging an error or a response shows no token.
+ */
+function redact(request: Request | undefined, options: Options, token: string | undefined): void {
+  if (token === undefined) return
+  const { headers } = options
+  if (headers.authorization === bearer(token)) headers.authorization = redactedBearer(token)
+  const sent = request as SentParts | undefined
+  redactHeaders(sent?._requestOptions?.headers, token)
+  redactClientRequest(sent?._request, token)
+  redactClientRequest(sent?.response?.req, token)
 }
 
 /** Streams and iterables are consumed by the first attempt; a retry would send them empty or fail. */
@@ -48,18 +75,26 @@ function isReplayable(options: Pick<Options, 'body' | 'isStream'>): boolean {
 function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
   // One symbol per hooks object: two stacked adapters each see the other's header as the caller's own.
   const key = Symbol('nebius-auth')
-  const recordOf = (options: Pick<Options, 'context'>): AuthorizationRecord =>
-    (options.context as Record<symbol, AuthorizationRecord | undefined>)[key] ?? initialRecord
+  // The context holds only an empty handle: got shows `options.context` wherever options are logged, and
+  // the record holds the token. got copies the context shallowly per request, so the handle travels along.
+  const records = new WeakMap<object, AuthorizationRecord>()
+  const recordOf = (options: Pick<Options, 'context'>): AuthorizationRecord => {
+    const handle = (options.context as Record<symbol, object | undefined>)[key]
+    return (handle === undefined ? undefined : records.get(handle)) ?? initialRecord
+  }
   const remember = (options: Pick<Options, 'context'>, record: AuthorizationRecord): void => {
+    const context = options.context as Record<symbol, object | undefined>
     // Assigned, never merged: got 16 merges `context` with Object.entries, which drops symbol keys.
-    ;(options.context as Record<symbol, AuthorizationRecord>)[key] = record
+    const handle = context[key] ?? {}
+    context[key] = handle
+    records.set(handle, record)
   }
 
   // got runs beforeRequest again for every redirect hop and every retry, with that hop's URL.
   const beforeRequest: BeforeRequestHook = async (options) => {
     const record = recordOf(options)
     if (record.callerOwned) return
-    const ours = isOurHeader(options.headers, record)
+    const ours = isOurHeader(options.headers, record, true)
     if (!ours && authorizationKeys(options.headers).length > 0) {
       remember(options, { ...record, token: undefined, callerOwned: true })
       return
@@ -83,9 +118,12 @@ function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
   const afterResponse: AfterResponseHook = async (response, retryWithMergedOptions) => {
     const options = response.request.options
     const record = recordOf(options)
-    // Another hook may have replaced our header after us: then our token was not what the server refused.
-    if (response.statusCode !== 401 || record.retried || !isOurHeader(options.headers, record))
+    const final = (): typeof response => {
+      redact(response.request, options, record.token)
       return response
+    }
+    // Another hook may have replaced our header after us: then our token was not what the server refused.
+    if (response.statusCode !== 401 || record.retried || !isOurHeader(options.headers, record)) return final()
     if (!isReplayable(options)) {
       // No second send of a stream, but the next request must not reuse the refused token.
       await authorizer.forgetRejected({
@@ -94,7 +132,7 @@ function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
         sentToken: record.token,
         signal: options.signal,
       })
-      return response
+      return final()
     }
     const token = await authorizer.tokenForRetry({
       status: response.statusCode,
@@ -102,7 +140,7 @@ function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
       sentToken: record.token,
       signal: options.signal,
     })
-    if (token === undefined) return response
+    if (token === undefined) return final()
     remember(options, { ...record, token, retried: true })
     // retryWithMergedOptions retries whatever got's retry limit and method list say, so our own flag is the
     // only bound. preserveHooks: got 16 drops every afterResponse hook on retry and got 14 the later ones;
@@ -110,7 +148,15 @@ function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
     return retryWithMergedOptions({ headers: { authorization: bearer(token) }, preserveHooks: true })
   }
 
-  return { beforeRequest: [beforeRequest], afterResponse: [afterResponse] }
+  // got runs beforeError once, when no retry follows: also for errors without a response (a timeout).
+  const beforeError: BeforeErrorHook = (error) => {
+    // got ≤ 14 also passes errors raised before options existed.
+    const options = error.options as Options | undefined
+    if (options !== undefined) redact(error.request, options, recordOf(options).token)
+    return error
+  }
+
+  return { beforeRequest: [beforeRequest], afterResponse: [afterResponse], beforeError: [beforeError] }
 }
 
 /**

@@ -1,5 +1,5 @@
-import { bearer, createRequestAuthorizer, type NebiusAuthOptions } from '@nebius-auth/core'
-import type { Hooks, NormalizedOptions } from 'ky'
+import { bearer, createRequestAuthorizer, redactedBearer, type NebiusAuthOptions } from '@nebius-auth/core'
+import type { Hooks, HTTPError, NormalizedOptions } from 'ky'
 
 import { isReplayableBody, resend, transportKey, type Transport } from './request-replay.js'
 
@@ -22,6 +22,19 @@ function readCall(parameters: readonly unknown[]): HookCall {
   }
 }
 
+/** ky 1 passes `(error, state)` to beforeError; ky 2 one state object that also holds its current request. */
+function requestsOfError(parameters: readonly unknown[]): { error: unknown; requests: unknown[] } {
+  const [first] = parameters
+  const state = first as { error?: unknown; request?: unknown } | null | undefined
+  if (!(first instanceof Error) && typeof state === 'object' && state !== null && 'error' in state) {
+    return {
+      error: state.error,
+      requests: [(state.error as { request?: unknown } | null)?.request, state.request],
+    }
+  }
+  return { error: first, requests: [(first as { request?: unknown } | null | undefined)?.request] }
+}
+
 function originOf(url: string): string | undefined {
   return URL.canParse(url) ? new URL(url).origin : undefined
 }
@@ -40,20 +53,32 @@ const rememberedValues = 32
 export function createHooks(
   options: NebiusAuthOptions | undefined,
   baseURL?: string,
-): Required<Pick<Hooks, 'beforeRequest' | 'beforeRetry' | 'afterResponse'>> {
+): Required<Pick<Hooks, 'beforeRequest' | 'beforeRetry' | 'afterResponse' | 'beforeError'>> {
   const authorizer = createRequestAuthorizer(options, { client: 'ky', baseURL })
   // Header values this adapter set, mapped to their token. ky 1 re-runs beforeRequest on a copy of the sent
   // request, so "carries an Authorization" alone cannot tell our stale token from the caller's own header.
-  const attached = new Map<string, string>()
+  // A sanitized value we left behind (see `redact`) maps to undefined: ours, but never a token that was sent.
+  const attached = new Map<string, string | undefined>()
   // ky 2 with `retry: 0` sends the only copy of the body; keep one for the 401 retry (never for streams).
   const bodyCopies = new WeakMap<Request, Request>()
 
-  const remember = (token: string): string => {
-    const value = bearer(token)
+  const rememberValue = (value: string, token: string | undefined): string => {
     attached.delete(value)
     attached.set(value, token)
     if (attached.size > rememberedValues) attached.delete(attached.keys().next().value as string)
     return value
+  }
+  const remember = (token: string): string => rememberValue(bearer(token), token)
+
+  // Once a response is final for us, the Request ky hands back (HTTPError's `request`, the request later
+  // hooks see) shows our header sanitized. ky's own retry sends it again through beforeRetry, which knows
+  // the sanitized value as ours and attaches a current token.
+  const redact = (request: unknown): void => {
+    if (!(request instanceof Request)) return
+    const value = request.headers.get('authorization')
+    const token = value === null ? undefined : attached.get(value)
+    if (token !== undefined)
+      request.headers.set('authorization', rememberValue(redactedBearer(token), undefined))
   }
 
   const sentToken = (request: Request): string | undefined => {
@@ -79,6 +104,43 @@ export function createHooks(
     }
   }
 
+  /** The one retry after a 401 to our token: the retry's response, or undefined to keep ky's. */
+  const retryUnauthorized = async ({
+    request,
+    options: requestOptions,
+    response,
+  }: HookCall): Promise<Response | undefined> => {
+    const token = sentToken(request)
+    if (response?.status !== 401 || token === undefined) return undefined
+    const finalURL = response.url === '' ? request.url : response.url
+    // fetch drops our header when a redirect leaves the origin, so such a 401 is no verdict on our token.
+    if (originOf(finalURL) !== originOf(request.url)) return undefined
+    // ky keeps its own copy of the request for its retries; re-send a copy of that, or the one kept above.
+    const source = request.bodyUsed ? bodyCopies.get(request) : request
+    const replayable = source !== undefined && !source.bodyUsed && isReplayableBody(requestOptions.body)
+    if (!replayable) {
+      // No second send, but the next request must not reuse the refused token.
+      await authorizer.forgetRejected({
+        status: 401,
+        url: finalURL,
+        sentToken: token,
+        signal: request.signal,
+      })
+      return undefined
+    }
+    const fresh = await authorizer.tokenForRetry({
+      status: 401,
+      url: finalURL,
+      sentToken: token,
+      signal: request.signal,
+    })
+    if (fresh === undefined) return undefined
+    bodyCopies.delete(request)
+    const retryRequest = source === request ? request.clone() : source
+    retryRequest.headers.set('authorization', remember(fresh))
+    return resend(retryRequest, requestOptions)
+  }
+
   return {
     beforeRequest: [
       async (...parameters: unknown[]): Promise<undefined> => {
@@ -93,36 +155,21 @@ export function createHooks(
     ],
     afterResponse: [
       async (...parameters: unknown[]): Promise<Response | undefined> => {
-        const { request, options: requestOptions, response } = readCall(parameters)
-        const token = sentToken(request)
-        if (response?.status !== 401 || token === undefined) return undefined
-        const finalURL = response.url === '' ? request.url : response.url
-        // fetch drops our header when a redirect leaves the origin, so such a 401 is no verdict on our token.
-        if (originOf(finalURL) !== originOf(request.url)) return undefined
-        // ky keeps its own copy of the request for its retries; re-send a copy of that, or the one kept above.
-        const source = request.bodyUsed ? bodyCopies.get(request) : request
-        const replayable = source !== undefined && !source.bodyUsed && isReplayableBody(requestOptions.body)
-        if (!replayable) {
-          // No second send, but the next request must not reuse the refused token.
-          await authorizer.forgetRejected({
-            status: 401,
-            url: finalURL,
-            sentToken: token,
-            signal: request.signal,
-          })
-          return undefined
+        const call = readCall(parameters)
+        try {
+          return await retryUnauthorized(call)
+        } finally {
+          redact(call.request)
         }
-        const fresh = await authorizer.tokenForRetry({
-          status: 401,
-          url: finalURL,
-          sentToken: token,
-          signal: request.signal,
-        })
-        if (fresh === undefined) return undefined
-        bodyCopies.delete(request)
-        const retryRequest = source === request ? request.clone() : source
-        retryRequest.headers.set('authorization', remember(fresh))
-        return resend(retryRequest, requestOptions)
+      },
+    ],
+    // ky runs beforeError once no retry follows. ky 2 hands back the request it sent, which the
+    // afterResponse hooks never see when ky keeps a copy for its retries.
+    beforeError: [
+      (...parameters: unknown[]): HTTPError => {
+        const { error, requests } = requestsOfError(parameters)
+        for (const request of requests) redact(request)
+        return error as HTTPError
       },
     ],
   }

@@ -21,6 +21,8 @@ function baseURLOf(defaults: Options): string | undefined {
  *   list it in `origins`.
  * - The 401 handling runs before the instance's own `afterResponse` hooks, so they see the final response;
  *   `beforeRequest` and `beforeRetry` run after the instance's, so they see the final URL and headers.
+ * - Once a response is final, the `Request` that hooks and `HTTPError` hand back shows our header sanitized
+ *   (`Bearer v1.abc.**`); the instance's own `afterResponse` and `beforeError` hooks already see it so.
  *
  * @param instance - A ky instance: `ky` itself, or one from `ky.create()` / `ky.extend()`.
  * @param options - See `NebiusAuthOptions`. Invalid options throw a `TypeError` naming the option.
@@ -45,17 +47,18 @@ export function withNebiusAuth(instance: KyInstance, options?: NebiusAuthOptions
   let parentHooks: Hooks = {}
   let baseURL: string | undefined
   // The function form of extend hands over the parent's defaults. Setting a hook list to undefined empties
-  // it (ky 1 and 2), so the parent's afterResponse hooks can be put back after ours below.
+  // it (ky 1 and 2), so the parent's afterResponse and beforeError hooks can be put back after ours below.
   const emptied = instance.extend((defaults) => {
     parentHooks = defaults.hooks ?? {}
     baseURL = baseURLOf(defaults)
-    return { hooks: { afterResponse: undefined } }
+    return { hooks: { afterResponse: undefined, beforeError: undefined } }
   })
   const hooks = createHooks(options, baseURL)
   return emptied.extend({
     hooks: withTransportCapture({
       ...hooks,
       afterResponse: [...hooks.afterResponse, ...(parentHooks.afterResponse ?? [])],
+      beforeError: [...hooks.beforeError, ...(parentHooks.beforeError ?? [])],
     }),
   })
 }

@@ -146,7 +146,9 @@ function readProfile(name: string, value: unknown, path: string, home: string | 
  */
 export function parseCliConfig(text: string, options: { path?: string; home?: string } = {}): CliConfig {
   const { path = 'config.yaml', home } = options
-  const document = parseDocument(text, { uniqueKeys: true })
+  // logLevel 'error': the yaml library would otherwise print warnings that quote the config's text (which
+  // may hold a private key) on stderr, and this library prints nothing but NODE_DEBUG lines.
+  const document = parseDocument(text, { uniqueKeys: true, logLevel: 'error' })
   const [syntaxError] = document.errors
   if (syntaxError !== undefined) {
     const position = syntaxError.linePos?.[0]

@@ -124,7 +124,12 @@ function invalidResponse(message: string, status: number): TokenExchangeError {
  * const token = parseSuccess(response, await readLimited(response, maximumBodySize), sentAt)
  * ```
  */
-export function parseSuccess(response: Response, text: string | undefined, sentAt: number): ExchangedToken {
+export function parseSuccess(
+  response: Response,
+  text: string | undefined,
+  sentAt: number,
+  subjectToken: string,
+): ExchangedToken {
   const { status } = response
   const body = parseJson(text)
   if (!isRecord(body)) {
@@ -148,7 +153,19 @@ export function parseSuccess(response: Response, text: string | undefined, sentA
   }
   if (typeof issuedTokenType !== 'string')
     throw invalidResponse('the response issued_token_type is not a string', status)
-  return concealToken({ token, expiresAt: sentAt + expiresIn * 1000, tokenType, issuedTokenType, expiresIn })
+  const expiresAt = sentAt + expiresIn * 1000
+  // A finite but huge expires_in (1e306) overflows to Infinity: such a token would never be refreshed.
+  if (!Number.isFinite(expiresAt)) {
+    throw invalidResponse('the response expires_in is too large to be a lifetime', status)
+  }
+  return concealToken({
+    token,
+    expiresAt,
+    tokenType,
+    // Server text that is shown to users: a server that echoes the assertion here must not leak it.
+    issuedTokenType: redactSecrets(issuedTokenType, [subjectToken]),
+    expiresIn,
+  })
 }
 
 /**

@@ -332,7 +332,7 @@ describe('fromEnvironment: resolution', () => {
   })
 
   it('shares one resolution among concurrent first calls', async () => {
-    await fakeCli(`sleep 0.1; echo ${secret}`)
+    await fakeCli(`/bin/sleep 0.1; echo ${secret}`)
     const shared = provider({ env: { PATH: bin } })
     await Promise.all(Array.from({ length: 5 }, () => shared.getToken()))
     expect(await readFile(join(home, 'runs'), 'utf8')).toBe('iam get-access-token\n')
@@ -356,7 +356,8 @@ describe('fromEnvironment: resolution', () => {
   })
 
   it("lets a caller's signal end only its own wait", async () => {
-    await fakeCli(`sleep 0.3; echo ${secret}`)
+    // The fake CLI runs with PATH set to its own folder only, so sleep needs its full path.
+    await fakeCli(`/bin/sleep 0.3; echo ${secret}`)
     const shared = provider({ env: { PATH: bin } })
     const patient = shared.getToken()
     const error = await errorOf(shared.getToken({ signal: AbortSignal.timeout(20) }))

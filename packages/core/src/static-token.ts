@@ -1,4 +1,5 @@
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
+import { concealToken } from './sanitize.js'
 
 /**
  * Why a piece of text cannot be a bearer token, or `undefined` when it can. The text must already be
@@ -47,7 +48,10 @@ export function staticToken(token: string): TokenProvider {
   const problem = tokenProblem(trimmed)
   if (problem !== undefined) throw new TypeError(`staticToken: token ${problem}`)
   // One frozen object for every call: nothing to refresh, nothing to share.
-  const accessToken: AccessToken = Object.freeze({ token: trimmed, expiresAt: Number.POSITIVE_INFINITY })
+  // Concealed: printing what getToken returned shows only the sanitized token.
+  const accessToken: AccessToken = Object.freeze(
+    concealToken({ token: trimmed, expiresAt: Number.POSITIVE_INFINITY }),
+  )
   // The token stays in this closure, so neither util.inspect nor JSON.stringify of the provider shows it.
   return {
     getToken(options?: GetTokenOptions): Promise<AccessToken> {

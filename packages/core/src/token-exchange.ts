@@ -190,7 +190,7 @@ export async function exchangeToken(
             signal: controller.signal,
           })
           const text = await readLimited(response, maximumBodySize)
-          if (response.ok) return parseSuccess(response, text, sentAt)
+          if (response.ok) return parseSuccess(response, text, sentAt, subjectToken)
           return classifyFailure(response, text, subjectToken, now())
         })(),
         controller.signal,

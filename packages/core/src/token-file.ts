@@ -3,6 +3,7 @@ import { open, stat } from 'node:fs/promises'
 import { CredentialsError } from './errors.js'
 import { tokenProblem } from './static-token.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
+import { concealToken } from './sanitize.js'
 
 /**
  * Options of {@link tokenFile}.
@@ -142,7 +143,10 @@ export function tokenFile(path: string, options: TokenFileOptions = {}): TokenPr
     }
     try {
       const { token, version } = await readToken(path)
-      const accessToken: AccessToken = Object.freeze({ token, expiresAt: Number.POSITIVE_INFINITY })
+      // Concealed: printing what getToken returned shows only the sanitized token.
+      const accessToken: AccessToken = Object.freeze(
+        concealToken({ token, expiresAt: Number.POSITIVE_INFINITY }),
+      )
       snapshot = { accessToken, version, checkedAt: startedAt }
       return snapshot
     } catch (error) {

@@ -14,6 +14,7 @@ export type { ExchangedToken, ExchangeTokenOptions } from './token-exchange.js'
 export { cachedProvider } from './token-cache.js'
 export type { CacheOptions } from './token-cache.js'
 export { fileStore } from './file-store.js'
+export type { FileStoreOptions } from './file-store.js'
 export type { TokenStore } from './token-store.js'
 
 // Providers.

@@ -6,7 +6,7 @@ import { importPrivateKey } from './private-key.js'
 import type { ServiceAccountKey } from './types.js'
 
 /**
- * Options for {@link readCredentialsFile} and {@link readSecretFile}.
+ * Options for {@link readCredentialsFile} and the internal `readSecretFile`.
  *
  * @example
  * ```ts

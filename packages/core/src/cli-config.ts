@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { parseDocument } from 'yaml'
+import type * as Yaml from 'yaml'
 import { CredentialsError } from './errors.js'
 
 /**
@@ -75,6 +76,18 @@ const pathFields = new Set<ProfileField>([
   'tokenFile',
 ])
 
+let yaml: typeof Yaml | undefined
+
+/**
+ * The yaml library, loaded on the first parse: it is most of core's import time, and only a CLI config needs
+ * it. `require` keeps `parseCliConfig` synchronous; yaml's `node` export is the same CommonJS file that an
+ * `import` would load, so there is still one copy of it.
+ */
+function loadYaml(): typeof Yaml {
+  yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml
+  return yaml
+}
+
 function invalid(path: string, reason: string): CredentialsError {
   return new CredentialsError('ERR_CONFIG_INVALID', `CLI config ${path} ${reason}`)
 }
@@ -148,7 +161,7 @@ export function parseCliConfig(text: string, options: { path?: string; home?: st
   const { path = 'config.yaml', home } = options
   // logLevel 'error': the yaml library would otherwise print warnings that quote the config's text (which
   // may hold a private key) on stderr, and this library prints nothing but NODE_DEBUG lines.
-  const document = parseDocument(text, { uniqueKeys: true, logLevel: 'error' })
+  const document = loadYaml().parseDocument(text, { uniqueKeys: true, logLevel: 'error' })
   const [syntaxError] = document.errors
   if (syntaxError !== undefined) {
     const position = syntaxError.linePos?.[0]

@@ -28,3 +28,36 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
     promise.then(resolve, reject)
   })
 }
+
+/**
+ * Marks a provider whose `getToken({ signal })` already settles at once when `signal` aborts, so an adapter
+ * need not wrap each warm call in {@link abortable} (a promise and two listener calls per request).
+ * `Symbol.for`, so two copies of core still recognise each other's providers. Internal: only core's own
+ * providers carry it, as only they are known to keep that promise.
+ */
+export const honoursSignal = Symbol.for('@nebius-auth/core/honoursSignal')
+
+/**
+ * Sets the {@link honoursSignal} marker, non-enumerable so printing or spreading the provider is unchanged.
+ *
+ * @example
+ * ```ts
+ * return markHonoursSignal({ getToken, close })
+ * ```
+ */
+export function markHonoursSignal<T extends object>(provider: T): T {
+  return Object.defineProperty(provider, honoursSignal, { value: true })
+}
+
+/**
+ * Whether `provider` carries the {@link honoursSignal} marker.
+ *
+ * @example
+ * ```ts
+ * const pending = provider.getToken({ signal })
+ * return honours(provider) ? pending : abortable(pending, signal)
+ * ```
+ */
+export function honours(provider: object): boolean {
+  return (provider as Record<symbol, unknown>)[honoursSignal] === true
+}

@@ -2,7 +2,7 @@
  * The decisions every HTTP-client adapter shares, kept here once so axios, got, ky and fetch cannot drift
  * apart: which URLs get the token, and whether a 401 earns exactly one retry with a fresh token.
  */
-import { abortable } from './abortable.js'
+import { abortable, honours } from './abortable.js'
 import { emitEvent, type NebiusAuthEventListener } from './events.js'
 import { fromEnvironment } from './from-environment.js'
 import { createOriginMatcher, type OriginsOption } from './origins.js'
@@ -67,7 +67,8 @@ export interface RequestAuthorizer {
   /** Whether `url` may receive the token. Unparseable URLs never do. */
   allows(url: string | URL): boolean
   /**
-   * The token to attach to a request for `url`, or `undefined` when the origin is not allowed. An abort of
+   * The token to attach to a request for `url`, or `undefined` when the origin is not allowed; a `URL` object
+   * is used as it is, so an adapter that already parsed the URL (for `allows`) does not parse it again. An abort of
    * `signal` ends the wait at once with the signal's reason, even if the provider ignores the signal.
    */
   tokenFor(url: string | URL, signal?: AbortSignal): Promise<string | undefined>
@@ -132,6 +133,7 @@ export function createRequestAuthorizer(
   const provider = resolved.provider ?? fromEnvironment()
   const retry = resolved.retryOnUnauthorized ?? true
   const matches = createOriginMatcher(resolved.origins, context.baseURL)
+  const signalHonoured = honours(provider)
 
   const allows = (url: string | URL): boolean => {
     const parsed = toURL(url)
@@ -147,11 +149,10 @@ export function createRequestAuthorizer(
     allows,
     async tokenFor(url, signal) {
       if (!allows(url)) return undefined
-      const accessToken = await abortable(
-        provider.getToken(signal === undefined ? undefined : { signal }),
-        signal,
-      )
-      return accessToken.token
+      if (signal === undefined) return (await provider.getToken()).token
+      const pending = provider.getToken({ signal })
+      // Core's own providers end the wait on an abort themselves; only a foreign provider needs the wrapper.
+      return (await (signalHonoured ? pending : abortable(pending, signal))).token
     },
     async tokenForRetry(outcome) {
       const { url, sentToken, signal } = outcome

@@ -1,4 +1,4 @@
-import { abortable } from './abortable.js'
+import { abortable, markHonoursSignal } from './abortable.js'
 import { backoffDelay } from './backoff.js'
 import { resolveCacheOptions } from './cache-options.js'
 import type { CacheOptions } from './cache-options.js'
@@ -325,7 +325,9 @@ export function cachedProvider(
     return wait(startExchange(reason), signal)
   }
 
-  return {
+  // Every path of getToken settles at once on an abort (see getTokenSlowly and wait), so adapters may skip
+  // their own abortable() wrapper around it.
+  return markHonoursSignal({
     getToken(options?: GetTokenOptions): Promise<AccessToken> {
       // The hot path: a fresh token goes out as the same resolved promise, with no allocation at all.
       if (
@@ -348,5 +350,5 @@ export function cachedProvider(
         running.controller.abort(closedError())
       }
     },
-  }
+  })
 }

@@ -48,16 +48,63 @@ export function withNebiusAuth(fetch: Fetch, options?: NebiusAuthOptions): Fetch
   const authorizer = createRequestAuthorizer(options, { client: 'fetch' })
   const keepRetryCopy = options?.retryOnUnauthorized !== false
 
+  /**
+   * The common case, a URL and no body, without building a `Request` here: fetch builds one anyway, and a
+   * second one per call was the adapter's largest cost. `undefined` when the request needs the full path.
+   */
+  const fetchURL = async (
+    input: string | URL,
+    init: RequestInit | undefined,
+  ): Promise<Response | undefined> => {
+    const href = typeof input === 'string' ? input : input.href
+    const url = URL.canParse(href) ? new URL(href) : undefined
+    // Unparseable (fetch's own error is wanted) or carrying credentials (fetch refuses them): the full path
+    // lets fetch report it before any token is requested, as before.
+    if (url === undefined || url.username !== '' || url.password !== '') return undefined
+    const callerHeaders = init?.headers
+    const headers = callerHeaders === undefined ? undefined : new Headers(callerHeaders)
+    if (headers?.has('authorization') === true || !authorizer.allows(url)) return fetch(input, init)
+    const signal = init?.signal ?? undefined
+    // An already-aborted request must not even start a token exchange.
+    signal?.throwIfAborted()
+    const token = await authorizer.tokenFor(url, signal)
+    if (token === undefined) return fetch(input, init)
+    const send = (value: string): Promise<Response> => {
+      if (headers === undefined) return fetch(input, { ...init, headers: { authorization: value } })
+      headers.set('authorization', value)
+      return fetch(input, { ...init, headers })
+    }
+    const response = await send(bearer(token))
+    if (response.status !== 401) return response
+    // fetch drops our header when a redirect leaves the origin, so such a 401 is no verdict on our token.
+    const finalURL = response.url === '' ? url.href : response.url
+    const sentToken = originOf(finalURL) === url.origin ? token : undefined
+    const fresh = await authorizer.tokenForRetry({ status: 401, url: finalURL, sentToken, signal })
+    if (fresh === undefined) return response
+    // Release the 401's connection now instead of whenever the garbage collector finds its body.
+    await discard(response.body)
+    return send(bearer(fresh))
+  }
+
   return async function fetchWithNebiusAuth(input, init) {
+    if (
+      (typeof input === 'string' || input instanceof URL) &&
+      (init?.body === undefined || init.body === null)
+    ) {
+      const response = await fetchURL(input, init)
+      if (response !== undefined) return response
+    }
     // Build the request exactly as fetch would (init overrides the input Request's fields), so the
     // headers, body and signal inspected here are the ones that would go on the wire.
     const request = new Request(input, init)
     const { signal } = request
-    if (request.headers.has('authorization') || !authorizer.allows(request.url)) return fetch(request)
+    const url = URL.canParse(request.url) ? new URL(request.url) : undefined
+    if (url === undefined || request.headers.has('authorization') || !authorizer.allows(url))
+      return fetch(request)
 
     // An already-aborted request must not even start a token exchange.
     signal.throwIfAborted()
-    const token = await authorizer.tokenFor(request.url, signal)
+    const token = await authorizer.tokenFor(url, signal)
     if (token === undefined) return fetch(request)
     request.headers.set('authorization', bearer(token))
     // Sending a Request consumes its body: keep an untouched copy (a tee for streams) for the one retry.

@@ -32,7 +32,7 @@ export default defineConfig(
   },
   {
     // Tests poke at internals and assert on shapes; these rules add noise there, not safety.
-    files: ['**/*.test.ts', '**/*.test-support.ts', '**/test/**/*.ts'],
+    files: ['**/*.test.ts', '**/*.test-support.ts', '**/test/**/*.ts', 'tests/adapter-fixtures/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -7,7 +7,7 @@ import {
   startEmulatorContext,
   startRecordingServer,
   type EmulatorContext,
-} from './servers.test-support.js'
+} from '@nebius-auth/adapter-fixtures'
 import { withNebiusAuth } from './with-nebius-auth.js'
 
 let fetch: typeof globalThis.fetch

@@ -142,55 +142,10 @@ export async function startEmulatorFixture(): Promise<EmulatorFixture> {
   }
 }
 
-export interface ScriptedServer {
-  readonly url: string
-  /** The Authorization header of every request received, in order (`undefined` when absent). */
-  readonly authorizations: (string | undefined)[]
-  close(): Promise<void>
-}
-
-/**
- * A server on 127.0.0.1 that answers its n-th request with `statuses[n]` (a JSON body), or 200 once the list
- * runs out. A status of 0 never answers, for timeouts.
- */
-export async function startScriptedServer(statuses: readonly number[]): Promise<ScriptedServer> {
-  const authorizations: (string | undefined)[] = []
-  const server = createServer((request, response) => {
-    const status = statuses[authorizations.length] ?? 200
-    authorizations.push(request.headers.authorization)
-    request.resume()
-    if (status === 0) return
-    response.writeHead(status, { 'content-type': 'application/json' }).end('{"ok":false}')
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    authorizations,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve()
-        })
-        server.closeAllConnections()
-      }),
-  }
-}
-
-/** The part of every token from {@link rotatingTokens} that must never show up in logs. */
-export const secretPart = 'secretsignature'
-
-/** Hands out a new Nebius-shaped token, `v1.payload<n>.secretsignature<n>`, on every call. */
-export function rotatingTokens(): TokenProvider & { readonly calls: () => number } {
-  let calls = 0
-  return {
-    calls: () => calls,
-    getToken: () => {
-      calls += 1
-      return Promise.resolve<AccessToken>({
-        token: `v1.payload${calls}.${secretPart}${calls}`,
-        expiresAt: Date.now() + 3_600_000,
-      })
-    },
-  }
-}
+// Shared with the other adapters' suites.
+export {
+  rotatingTokens,
+  secretPart,
+  startScriptedServer,
+  type ScriptedServer,
+} from '@nebius-auth/adapter-fixtures'

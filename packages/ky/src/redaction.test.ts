@@ -11,7 +11,7 @@ import {
   secretPart,
   startScriptedServer,
   type ScriptedServer,
-} from './servers.test-support.js'
+} from '@nebius-auth/adapter-fixtures'
 
 const token = `v1.payload.${secretPart}`
 // ky waits 300 ms and more between its own retries by default.

@@ -14,7 +14,7 @@ import {
   startRecordingServer,
   type EmulatorContext,
   type RecordingServer,
-} from './servers.test-support.js'
+} from '@nebius-auth/adapter-fixtures'
 
 let client: LoadedKy
 let ky: KyInstance

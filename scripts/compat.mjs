@@ -44,7 +44,13 @@ try {
     console.log(`\n--- ${lane.package} with ${lane.module} on Node ${version} ---`)
     const result = spawnSync(
       node,
-      [join('..', '..', 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=dot', '--reporter=json', `--outputFile.json=${report}`],
+      [
+        join('..', '..', 'node_modules', 'vitest', 'vitest.mjs'),
+        'run',
+        '--reporter=dot',
+        '--reporter=json',
+        `--outputFile.json=${report}`,
+      ],
       { cwd, stdio: 'inherit', env: { ...process.env, NEBIUS_AUTH_CLIENT_MODULE: lane.module } },
     )
     let counts = { numPassedTests: 0, numFailedTests: 0 }
@@ -56,13 +62,19 @@ try {
     const ok = result.status === 0 && counts.numFailedTests === 0 && counts.numPassedTests > 0
     passed += counts.numPassedTests
     failed += counts.numFailedTests + (ok || counts.numFailedTests > 0 ? 0 : 1)
-    rows.push({ lane: `${lane.package} ${lane.module} node ${version}`, passed: counts.numPassedTests, failed: counts.numFailedTests, ok })
+    rows.push({
+      lane: `${lane.package} ${lane.module} node ${version}`,
+      passed: counts.numPassedTests,
+      failed: counts.numFailedTests,
+      ok,
+    })
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true })
 }
 
 console.log('\ncompat matrix')
-for (const row of rows) console.log(`${row.ok ? 'ok  ' : 'FAIL'} ${row.lane.padEnd(40)} ${row.passed} passed, ${row.failed} failed`)
+for (const row of rows)
+  console.log(`${row.ok ? 'ok  ' : 'FAIL'} ${row.lane.padEnd(40)} ${row.passed} passed, ${row.failed} failed`)
 console.log(`compat: ${passed} passed, ${failed} failed`)
 if (failed > 0 || rows.some((row) => !row.ok)) process.exitCode = 1

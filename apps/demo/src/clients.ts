@@ -21,7 +21,10 @@ export function createClient(name: ClientName, base: string, options: NebiusAuth
       return async (path) => (await client.get(path)).status
     }
     case 'got': {
-      const client = withGot(got.extend({ prefixUrl: base, throwHttpErrors: false, retry: { limit: 0 } }), options)
+      const client = withGot(
+        got.extend({ prefixUrl: base, throwHttpErrors: false, retry: { limit: 0 } }),
+        options,
+      )
       return async (path) => (await client.get(path.replace(/^\//, ''))).statusCode
     }
     case 'ky': {

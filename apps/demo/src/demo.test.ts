@@ -30,7 +30,8 @@ describe('offline demo', () => {
   it('passes every check, prints the client table and exits 0', { timeout: 60_000 }, async () => {
     const { code, stdout } = await demo([])
     expect(stdout).toMatch(/All \d+ checks passed/)
-    for (const client of ['axios', 'got', 'ky', 'fetch']) expect(stdout).toMatch(new RegExp(`\\n\\s+${client}\\s+20\\s+1\\s+20 × 200`))
+    for (const client of ['axios', 'got', 'ky', 'fetch'])
+      expect(stdout).toMatch(new RegExp(`\\n\\s+${client}\\s+20\\s+1\\s+20 × 200`))
     expect(stdout).toContain('ERR_KEY_INVALID')
     expect(code).toBe(0)
   })
@@ -45,7 +46,11 @@ describe('real mode against the emulator', () => {
     emulator = await startEmulator()
     folder = await mkdtemp(join(tmpdir(), 'nebius-auth-demo-test-'))
     credentialsFile = join(folder, 'credentials.json')
-    await writeFile(credentialsFile, JSON.stringify(emulator.createServiceAccount({ keyBits: 2048 }).credentials), { mode: 0o600 })
+    await writeFile(
+      credentialsFile,
+      JSON.stringify(emulator.createServiceAccount({ keyBits: 2048 }).credentials),
+      { mode: 0o600 },
+    )
   })
 
   afterAll(async () => {
@@ -54,7 +59,12 @@ describe('real mode against the emulator', () => {
   })
 
   it('prints the sanitized token and its expiry, never the raw token', async () => {
-    const { code, stdout } = await demo(['--credentials', credentialsFile, '--endpoint', emulator.exchangeEndpoint])
+    const { code, stdout } = await demo([
+      '--credentials',
+      credentialsFile,
+      '--endpoint',
+      emulator.exchangeEndpoint,
+    ])
     expect(code).toBe(0)
     expect(stdout).toMatch(/^token {4}\S+\*\*$/m)
     expect(stdout).toMatch(/^expires {2}\d{4}-\d\d-\d\dT/m)
@@ -63,17 +73,32 @@ describe('real mode against the emulator', () => {
   })
 
   it('prints the raw token alone with --print-token, and the API accepts it', async () => {
-    const { code, stdout } = await demo(['--credentials', credentialsFile, '--endpoint', emulator.exchangeEndpoint, '--print-token'])
+    const { code, stdout } = await demo([
+      '--credentials',
+      credentialsFile,
+      '--endpoint',
+      emulator.exchangeEndpoint,
+      '--print-token',
+    ])
     expect(code).toBe(0)
     const token = stdout.trim()
     expect(stdout).toBe(`${token}\n`)
-    const response = await fetch(`${emulator.url}/v1/whoami`, { headers: { authorization: `Bearer ${token}` } })
+    const response = await fetch(`${emulator.url}/v1/whoami`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(response.status).toBe(200)
   })
 
   it('makes one authenticated GET with --url and prints the status', async () => {
     const url = `${emulator.url}/v1/whoami`
-    const { code, stdout } = await demo(['--credentials', credentialsFile, '--endpoint', emulator.exchangeEndpoint, '--url', url])
+    const { code, stdout } = await demo([
+      '--credentials',
+      credentialsFile,
+      '--endpoint',
+      emulator.exchangeEndpoint,
+      '--url',
+      url,
+    ])
     expect(code).toBe(0)
     expect(stdout).toContain(`GET ${url} → 200`)
   })
@@ -81,7 +106,9 @@ describe('real mode against the emulator', () => {
   it('fails with one line and the error code when the key is rejected', async () => {
     const other = join(folder, 'unregistered.json')
     const stranger = await startEmulator()
-    await writeFile(other, JSON.stringify(stranger.createServiceAccount({ keyBits: 2048 }).credentials), { mode: 0o600 })
+    await writeFile(other, JSON.stringify(stranger.createServiceAccount({ keyBits: 2048 }).credentials), {
+      mode: 0o600,
+    })
     await stranger.close()
     const { code, stderr } = await demo(['--credentials', other, '--endpoint', emulator.exchangeEndpoint])
     expect(code).toBe(1)
@@ -92,17 +119,25 @@ describe('real mode against the emulator', () => {
   it('fails with one line and the error code when nothing is configured', async () => {
     const home = await mkdtemp(join(tmpdir(), 'nebius-auth-empty-home-'))
     // Port 9 (discard) on loopback: the metadata probe fails at once and nothing leaves the machine.
-    const { code, stderr } = await demo(['--from-env', '--metadata-endpoint', 'http://127.0.0.1:9/v1/iam/sa/token'], {
-      PATH: '',
-      HOME: home,
-    })
+    const { code, stderr } = await demo(
+      ['--from-env', '--metadata-endpoint', 'http://127.0.0.1:9/v1/iam/sa/token'],
+      {
+        PATH: '',
+        HOME: home,
+      },
+    )
     await rm(home, { recursive: true, force: true })
     expect(code).toBe(1)
     expect(stderr).toContain('(ERR_CREDENTIALS_NOT_FOUND)')
   })
 
   it('fails with one line and the error code when the exchange endpoint is unreachable', async () => {
-    const { code, stderr } = await demo(['--credentials', credentialsFile, '--endpoint', 'http://127.0.0.1:9/oauth2/token/exchange'])
+    const { code, stderr } = await demo([
+      '--credentials',
+      credentialsFile,
+      '--endpoint',
+      'http://127.0.0.1:9/oauth2/token/exchange',
+    ])
     expect(code).toBe(1)
     expect(stderr).toContain('(ERR_EXCHANGE_UNAVAILABLE)')
   })

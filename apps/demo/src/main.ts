@@ -36,7 +36,9 @@ async function main(): Promise<number> {
       strict: true,
     }))
   } catch (error) {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)} (ERR_USAGE)\n${usage}\n`)
+    process.stderr.write(
+      `error: ${error instanceof Error ? error.message : String(error)} (ERR_USAGE)\n${usage}\n`,
+    )
     return 2
   }
   if (values.help) {
@@ -51,7 +53,9 @@ async function main(): Promise<number> {
     values.url !== undefined
   if (!real) {
     if (values.endpoint !== undefined) {
-      process.stderr.write('error: --endpoint needs real mode (--credentials, --profile or --from-env) (ERR_USAGE)\n')
+      process.stderr.write(
+        'error: --endpoint needs real mode (--credentials, --profile or --from-env) (ERR_USAGE)\n',
+      )
       return 2
     }
     return (await runOfflineDemo(createConsole())) ? 0 : 1

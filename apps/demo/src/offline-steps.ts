@@ -13,8 +13,15 @@ import { seconds, table, type Check, type DemoConsole } from './output.js'
 
 const whoami = '/v1/whoami'
 
-function providerFor(world: DemoWorld, extra: { onEvent?: (event: NebiusAuthEvent) => void; refreshRatio?: number } = {}) {
-  return serviceAccount({ credentialsFile: world.credentialsFile, endpoint: world.emulator.exchangeEndpoint, ...extra })
+function providerFor(
+  world: DemoWorld,
+  extra: { onEvent?: (event: NebiusAuthEvent) => void; refreshRatio?: number } = {},
+) {
+  return serviceAccount({
+    credentialsFile: world.credentialsFile,
+    endpoint: world.emulator.exchangeEndpoint,
+    ...extra,
+  })
 }
 
 function exchanges(world: DemoWorld): number {
@@ -33,11 +40,20 @@ export async function everyClient(world: DemoWorld, out: DemoConsole): Promise<C
     const made = exchanges(world) - before
     const good = statuses.filter((status) => status === 200).length
     ok &&= good === statuses.length && made === 1
-    rows.push([name, String(statuses.length), String(made), good === statuses.length ? `${good} × 200` : `${good} × 200 of ${statuses.length}`])
+    rows.push([
+      name,
+      String(statuses.length),
+      String(made),
+      good === statuses.length ? `${good} × 200` : `${good} × 200 of ${statuses.length}`,
+    ])
     provider.close()
   }
   for (const row of table(rows)) out.line(`  ${row}`)
-  return { name: 'four clients, one exchange each', ok, detail: 'each client: 20 concurrent requests on a cold provider' }
+  return {
+    name: 'four clients, one exchange each',
+    ok,
+    detail: 'each client: 20 concurrent requests on a cold provider',
+  }
 }
 
 /** A 3-second token is replaced in the background at 90 % of its life while requests keep flowing. */
@@ -61,14 +77,26 @@ export async function backgroundRefresh(world: DemoWorld, out: DemoConsole): Pro
   world.emulator.setTokenTtl(43_200)
   const background = events.find((event) => event.type === 'refresh-started' && event.reason === 'background')
   const made = exchanges(world) - before
-  out.line(`  token 1 ${sanitizeToken(first.token)} lives ${seconds(first.expiresAt - start)}; refreshed in the background at 90 %`)
-  out.line(`  token 2 ${sanitizeToken(second.token)}; ${requests} requests over ${seconds(Date.now() - start)}, ${failed} failed, ${made} exchanges`)
+  out.line(
+    `  token 1 ${sanitizeToken(first.token)} lives ${seconds(first.expiresAt - start)}; refreshed in the background at 90 %`,
+  )
+  out.line(
+    `  token 2 ${sanitizeToken(second.token)}; ${requests} requests over ${seconds(Date.now() - start)}, ${failed} failed, ${made} exchanges`,
+  )
   const ok = failed === 0 && background !== undefined && second.token !== first.token && made >= 2
-  return { name: 'background refresh', ok, detail: 'a short-lived token replaced before expiry, no request failed' }
+  return {
+    name: 'background refresh',
+    ok,
+    detail: 'a short-lived token replaced before expiry, no request failed',
+  }
 }
 
 /** A revoked token: the API answers 401, the adapter refreshes once and retries once, the caller sees 200. */
-export async function revokedToken(world: DemoWorld, out: DemoConsole, client: ClientName = 'axios'): Promise<Check> {
+export async function revokedToken(
+  world: DemoWorld,
+  out: DemoConsole,
+  client: ClientName = 'axios',
+): Promise<Check> {
   const provider = providerFor(world)
   const get = createClient(client, world.emulator.url, { provider, origins: [world.emulator.url] })
   await get(whoami)
@@ -80,7 +108,9 @@ export async function revokedToken(world: DemoWorld, out: DemoConsole, client: C
   const unauthorized = after.unauthorized - before.unauthorized
   const refreshed = after.exchanges.accepted - before.exchanges.accepted
   const sent = after.apiRequests - before.apiRequests
-  out.line(`  revoked ${revoked} token(s); ${client}: ${unauthorized} × 401 → ${refreshed} refresh → ${sent - 1} retry → ${status}`)
+  out.line(
+    `  revoked ${revoked} token(s); ${client}: ${unauthorized} × 401 → ${refreshed} refresh → ${sent - 1} retry → ${status}`,
+  )
   return {
     name: 'revoked token recovered',
     ok: status === 200 && unauthorized === 1 && refreshed === 1 && sent === 2,
@@ -111,7 +141,11 @@ export async function exchangeOutage(world: DemoWorld, out: DemoConsole): Promis
       clearedAt = Date.now()
       eventsBeforeRecovery = events.length
     }
-    if (clearedAt !== undefined && events.slice(eventsBeforeRecovery).some((event) => event.type === 'refresh-succeeded')) break
+    if (
+      clearedAt !== undefined &&
+      events.slice(eventsBeforeRecovery).some((event) => event.type === 'refresh-succeeded')
+    )
+      break
     await sleep(100)
   }
   world.emulator.clearFaults()
@@ -121,8 +155,12 @@ export async function exchangeOutage(world: DemoWorld, out: DemoConsole): Promis
   const failures = events.filter((event) => event.type === 'refresh-failed').length
   const stale = events.filter((event) => event.type === 'stale-token-served').length
   const recovered = second.token !== first.token && second.expiresAt > first.expiresAt
-  out.line(`  IAM down from ${seconds(0)}; ${failures} failed refresh(es), stale token served ${stale} time(s)`)
-  out.line(`  IAM back at ${seconds((clearedAt ?? Date.now()) - start)}; new token ${sanitizeToken(second.token)}; ${requests} requests, ${failed} failed`)
+  out.line(
+    `  IAM down from ${seconds(0)}; ${failures} failed refresh(es), stale token served ${stale} time(s)`,
+  )
+  out.line(
+    `  IAM back at ${seconds((clearedAt ?? Date.now()) - start)}; new token ${sanitizeToken(second.token)}; ${requests} requests, ${failed} failed`,
+  )
   return {
     name: 'exchange outage ridden out',
     ok: failed === 0 && failures >= 1 && stale >= 1 && recovered,
@@ -132,12 +170,26 @@ export async function exchangeOutage(world: DemoWorld, out: DemoConsole): Promis
 
 /** Keys the library must refuse before any network call, each with its stable error code. */
 export async function badKeys(world: DemoWorld, out: DemoConsole): Promise<Check> {
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' })
-  const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' })
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+    type: 'pkcs8',
+    format: 'pem',
+  })
+  const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({
+    type: 'pkcs8',
+    format: 'pem',
+  })
   let ok = true
-  for (const [label, pem] of [['EC P-256 key', ec], ['RSA 1024-bit key', small]] as const) {
+  for (const [label, pem] of [
+    ['EC P-256 key', ec],
+    ['RSA 1024-bit key', small],
+  ] as const) {
     const file = join(world.folder, `bad-${label.split(' ')[0] ?? 'key'}.json`)
-    const credentials = { 'subject-credentials': { ...world.account.credentials['subject-credentials'], 'private-key': pem.toString() } }
+    const credentials = {
+      'subject-credentials': {
+        ...world.account.credentials['subject-credentials'],
+        'private-key': pem.toString(),
+      },
+    }
     await writeFile(file, JSON.stringify(credentials), { mode: 0o600 })
     const before = world.emulator.stats().exchanges
     const provider = serviceAccount({ credentialsFile: file, endpoint: world.emulator.exchangeEndpoint })

@@ -37,10 +37,16 @@ export async function runOfflineDemo(out: DemoConsole): Promise<boolean> {
       .map((request) => request.authorization?.replace(/^Bearer /i, '') ?? '')
     const keyBody = world.account.privateKeyPem.split('\n').slice(1, -2).join('')
     const leaks = leakedSecrets(out.printed, [...new Set(tokens), keyBody])
-    checks.push({ name: 'no secret in the output', ok: leaks === 0, detail: `${new Set(tokens).size} tokens and the key checked` })
+    checks.push({
+      name: 'no secret in the output',
+      ok: leaks === 0,
+      detail: `${new Set(tokens).size} tokens and the key checked`,
+    })
     if (checks.length > 0) {
       out.line('')
-      out.line(`${leaks === 0 ? 'ok' : 'FAILED'}: no raw token or key in this output (${new Set(tokens).size} tokens checked)`)
+      out.line(
+        `${leaks === 0 ? 'ok' : 'FAILED'}: no raw token or key in this output (${new Set(tokens).size} tokens checked)`,
+      )
     }
   } finally {
     await world.close()
@@ -51,6 +57,8 @@ export async function runOfflineDemo(out: DemoConsole): Promise<boolean> {
     out.line(`All ${checks.length} checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
     return true
   }
-  out.line(`${failed.length} of ${checks.length} checks FAILED: ${failed.map((check) => check.name).join('; ')}`)
+  out.line(
+    `${failed.length} of ${checks.length} checks FAILED: ${failed.map((check) => check.name).join('; ')}`,
+  )
   return false
 }

@@ -8,7 +8,9 @@ export interface DemoConsole {
   readonly printed: readonly string[]
 }
 
-export function createConsole(write: (text: string) => void = (text) => process.stdout.write(text)): DemoConsole {
+export function createConsole(
+  write: (text: string) => void = (text) => process.stdout.write(text),
+): DemoConsole {
   const printed: string[] = []
   return {
     printed,
@@ -22,8 +24,14 @@ export function createConsole(write: (text: string) => void = (text) => process.
 /** Left-aligned columns, widths from the longest cell, two spaces apart. */
 export function table(rows: readonly (readonly string[])[]): string[] {
   const widths: number[] = []
-  for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)))
-  return rows.map((row) => row.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd())
+  for (const row of rows)
+    row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)))
+  return rows.map((row) =>
+    row
+      .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  )
 }
 
 /** A step's verdict, printed as one line and remembered for the exit status. */

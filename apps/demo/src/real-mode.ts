@@ -2,7 +2,13 @@
  * Real mode: a token from real Nebius IAM (or any exchange endpoint given with --endpoint), from a
  * credentials file, a CLI profile or the environment.
  */
-import { fromEnvironment, NebiusAuthError, sanitizeToken, serviceAccount, type TokenProvider } from '@nebius-auth/core'
+import {
+  fromEnvironment,
+  NebiusAuthError,
+  sanitizeToken,
+  serviceAccount,
+  type TokenProvider,
+} from '@nebius-auth/core'
 import { withNebiusAuth } from '@nebius-auth/fetch'
 import type { DemoConsole } from './output.js'
 
@@ -17,7 +23,8 @@ export interface RealModeOptions {
 
 function providerFor(options: RealModeOptions): TokenProvider & { close?: () => void } {
   const endpoint = options.endpoint === undefined ? {} : { endpoint: options.endpoint }
-  if (options.credentials !== undefined) return serviceAccount({ credentialsFile: options.credentials, ...endpoint })
+  if (options.credentials !== undefined)
+    return serviceAccount({ credentialsFile: options.credentials, ...endpoint })
   return fromEnvironment({
     ...(options.profile === undefined ? {} : { profile: options.profile }),
     ...(options.metadataEndpoint === undefined ? {} : { metadataEndpoint: options.metadataEndpoint }),
@@ -31,7 +38,11 @@ function remaining(milliseconds: number): string {
 }
 
 /** Returns the exit code. Errors are one line with the error code, on stderr. */
-export async function runRealMode(options: RealModeOptions, out: DemoConsole, error: (line: string) => void): Promise<number> {
+export async function runRealMode(
+  options: RealModeOptions,
+  out: DemoConsole,
+  error: (line: string) => void,
+): Promise<number> {
   let provider: (TokenProvider & { close?: () => void }) | undefined
   try {
     provider = providerFor(options)
@@ -42,7 +53,9 @@ export async function runRealMode(options: RealModeOptions, out: DemoConsole, er
       return 0
     }
     out.line(`token    ${sanitizeToken(token.token)}`)
-    out.line(`expires  ${new Date(token.expiresAt).toISOString()} (in ${remaining(token.expiresAt - Date.now())})`)
+    out.line(
+      `expires  ${new Date(token.expiresAt).toISOString()} (in ${remaining(token.expiresAt - Date.now())})`,
+    )
     if (options.url !== undefined) {
       const target = new URL(options.url)
       const authorizedFetch = withNebiusAuth(fetch, { provider, origins: [target.origin] })
@@ -52,7 +65,11 @@ export async function runRealMode(options: RealModeOptions, out: DemoConsole, er
     }
     return 0
   } catch (caught) {
-    const code = NebiusAuthError.isInstance(caught) ? caught.code : caught instanceof TypeError ? 'ERR_INVALID_ARGUMENT' : 'ERR_UNEXPECTED'
+    const code = NebiusAuthError.isInstance(caught)
+      ? caught.code
+      : caught instanceof TypeError
+        ? 'ERR_INVALID_ARGUMENT'
+        : 'ERR_UNEXPECTED'
     const message = caught instanceof Error ? caught.message : String(caught)
     error(`error: ${message.split('\n')[0] ?? ''} (${code})`)
     return 1

@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-
 /** A plain server on another 127.0.0.1 port: another origin, to prove what reaches it. */
 export interface RecordingServer {
   readonly url: string

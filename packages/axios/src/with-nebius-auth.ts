@@ -129,7 +129,11 @@ export function withNebiusAuth<T extends AxiosInstance>(instance: T, options?: N
     const signal = signalOf(config)
     let token: string | undefined
     try {
-      const url = instance.getUri(config)
+      // Parsed once here: allows and tokenFor take the URL object as it is. A relative URL (no baseURL) is
+      // unparseable and, as ever, gets no token.
+      const href = instance.getUri(config)
+      if (!URL.canParse(href)) return config
+      const url = new URL(href)
       token =
         retryToken !== undefined && authorizer.allows(url)
           ? retryToken
@@ -178,8 +182,13 @@ export function withNebiusAuth<T extends AxiosInstance>(instance: T, options?: N
 
   instance.interceptors.request.use(authorize)
   instance.interceptors.response.use(
-    // A custom validateStatus may accept a 401, which then never reaches the rejection handler.
-    (response) => retryUnauthorized(response, () => response),
+    // A custom validateStatus may accept a 401, which then never reaches the rejection handler. Any other
+    // status is final at once: redacted and handed on without a trip through the async retry path.
+    (response) => {
+      if (response.status === 401) return retryUnauthorized(response, () => response)
+      redact(response.config, response.request)
+      return response
+    },
     (error: unknown) => {
       const failed = error as Partial<Pick<AxiosError, 'config' | 'request' | 'response'>> | null
       const fail = (): never => {

@@ -142,25 +142,20 @@ export function createHooks(
   }
 
   return {
-    beforeRequest: [
-      async (...parameters: unknown[]): Promise<undefined> => {
-        await authorize(readCall(parameters))
-      },
-    ],
+    beforeRequest: [(...parameters: unknown[]): Promise<void> => authorize(readCall(parameters))],
     // ky 2 runs beforeRequest once per call: each retry gets a current token here (ky 1 also re-runs beforeRequest).
-    beforeRetry: [
-      async (...parameters: unknown[]): Promise<undefined> => {
-        await authorize(readCall(parameters))
-      },
-    ],
+    beforeRetry: [(...parameters: unknown[]): Promise<void> => authorize(readCall(parameters))],
     afterResponse: [
-      async (...parameters: unknown[]): Promise<Response | undefined> => {
+      (...parameters: unknown[]): Promise<Response | undefined> | undefined => {
         const call = readCall(parameters)
-        try {
-          return await retryUnauthorized(call)
-        } finally {
+        // Anything but a 401 is final here: redact and hand it on without an async detour.
+        if (call.response?.status !== 401) {
           redact(call.request)
+          return undefined
         }
+        return retryUnauthorized(call).finally(() => {
+          redact(call.request)
+        })
       },
     ],
     // ky runs beforeError once no retry follows. ky 2 hands back the request it sent, which the

@@ -79,6 +79,15 @@ function requestURL(instance: AxiosInstance, config: InternalAxiosRequestConfig)
   return instance.getUri(config)
 }
 
+/** One parse, where `URL.canParse` and then `new URL` would be two. */
+function parseURL(href: string): URL | undefined {
+  try {
+    return new URL(href)
+  } catch {
+    return undefined
+  }
+}
+
 /** Streams and async iterables are consumed by the first send: a retry would go out with an empty body. */
 function isReplayable(data: unknown): boolean {
   if (typeof data !== 'object' || data === null) return true
@@ -163,9 +172,8 @@ export function withNebiusAuth<T extends AxiosInstance>(instance: T, options?: N
     try {
       // Parsed once here: allows and tokenFor take the URL object as it is. A relative URL (no baseURL) is
       // unparseable and, as ever, gets no token.
-      const href = requestURL(instance, config)
-      if (!URL.canParse(href)) return config
-      const url = new URL(href)
+      const url = parseURL(requestURL(instance, config))
+      if (url === undefined) return config
       token =
         retryToken !== undefined && authorizer.allows(url)
           ? retryToken

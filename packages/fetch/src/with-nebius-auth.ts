@@ -11,6 +11,15 @@ async function discard(body: ReadableStream | null): Promise<void> {
   }
 }
 
+/** One parse, where `URL.canParse` and then `new URL` would be two. */
+function parseURL(href: string): URL | undefined {
+  try {
+    return new URL(href)
+  } catch {
+    return undefined
+  }
+}
+
 function originOf(url: string): string | undefined {
   return URL.canParse(url) ? new URL(url).origin : undefined
 }
@@ -56,8 +65,7 @@ export function withNebiusAuth(fetch: Fetch, options?: NebiusAuthOptions): Fetch
     input: string | URL,
     init: RequestInit | undefined,
   ): Promise<Response | undefined> => {
-    const href = typeof input === 'string' ? input : input.href
-    const url = URL.canParse(href) ? new URL(href) : undefined
+    const url = parseURL(typeof input === 'string' ? input : input.href)
     // Unparseable (fetch's own error is wanted) or carrying credentials (fetch refuses them): the full path
     // lets fetch report it before any token is requested, as before.
     if (url === undefined || url.username !== '' || url.password !== '') return undefined
@@ -98,7 +106,7 @@ export function withNebiusAuth(fetch: Fetch, options?: NebiusAuthOptions): Fetch
     // headers, body and signal inspected here are the ones that would go on the wire.
     const request = new Request(input, init)
     const { signal } = request
-    const url = URL.canParse(request.url) ? new URL(request.url) : undefined
+    const url = parseURL(request.url)
     if (url === undefined || request.headers.has('authorization') || !authorizer.allows(url))
       return fetch(request)
 

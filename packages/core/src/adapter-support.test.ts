@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { bearer, createRequestAuthorizer } from './adapter-support.js'
 import type { NebiusAuthEvent } from './events.js'
+import { cachedProvider } from './token-cache.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
 
 /** A provider that hands out token-1, token-2, … and refreshes only when told the current one was rejected. */
@@ -197,5 +198,19 @@ describe('forgetRejected', () => {
 describe('bearer', () => {
   it('formats the Authorization header value', () => {
     expect(bearer('abc')).toBe('Bearer abc')
+  })
+
+  it("ends the wait for a cached provider's first exchange at once when the signal aborts", async () => {
+    // cachedProvider is marked as honouring the signal, so tokenFor adds no wrapper of its own.
+    const provider = cachedProvider(() => new Promise<AccessToken>(() => undefined))
+    const authorizer = createRequestAuthorizer(
+      { provider, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    const controller = new AbortController()
+    const pending = authorizer.tokenFor(new URL('https://api.example.com/v1'), controller.signal)
+    controller.abort(new Error('caller gave up'))
+    await expect(pending).rejects.toThrow('caller gave up')
+    provider.close()
   })
 })

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util'
 
+import { markHonoursSignal } from './abortable.js'
 import { readCredentialsFile, readSecretFile } from './credentials-file.js'
 import { CredentialsError } from './errors.js'
 import { importPrivateKey } from './private-key.js'
@@ -215,10 +216,11 @@ export function serviceAccount(options: ServiceAccountOptions): TokenProvider & 
   )
 
   const describe = (): string => '[ServiceAccountProvider]'
-  const provider = {
+  // getToken is the cache's own, so it honours an abort as the cache does (see markHonoursSignal).
+  const provider = markHonoursSignal({
     getToken: cache.getToken.bind(cache),
     close: cache.close.bind(cache),
-  }
+  })
   // Nothing secret lives on the object (the key and tokens stay in closures); these keep it that way
   // for debuggers and loggers that would otherwise print whatever they find.
   Object.defineProperties(provider, {

@@ -12,8 +12,8 @@ function count(name: string, fallback: number): number {
   return value
 }
 
-export const soakRequestsPerAdapter = count('RELIABILITY_SOAK_REQUESTS', full ? 100_000 : 4_000)
-export const leakRequestsPerAdapter = count('RELIABILITY_LEAK_REQUESTS', full ? 200_000 : 10_000)
+export const soakRequestsPerAdapter = count('RELIABILITY_SOAK_REQUESTS', full ? 100_000 : 20_000)
+export const leakRequestsPerAdapter = count('RELIABILITY_LEAK_REQUESTS', full ? 200_000 : 20_000)
 /**
  * Requests before the first heap measurement: allocation caches, JIT and socket pools settle first. undici
  * (fetch, ky) keeps growing for the first few thousand requests, so the warm-up is half of a short run.

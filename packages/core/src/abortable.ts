@@ -61,3 +61,30 @@ export function markHonoursSignal<T extends object>(provider: T): T {
 export function honours(provider: object): boolean {
   return (provider as Record<symbol, unknown>)[honoursSignal] === true
 }
+
+/**
+ * Resolves after `milliseconds`, or rejects with `signal.reason` as soon as the signal aborts (clearing the
+ * timer). The timer is not unref'd: someone is waiting on it.
+ *
+ * @example
+ * ```ts
+ * await abortableSleep(backoff, signal)
+ * ```
+ */
+export function abortableSleep(milliseconds: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(signal.reason as Error)
+      return
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(signal?.reason as Error)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, milliseconds)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}

@@ -1,3 +1,4 @@
+import { abortable } from './abortable.js'
 import { stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -254,25 +255,12 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
     return resolving
   }
 
-  function waitFor(promise: Promise<Provider>, signal: AbortSignal | undefined): Promise<Provider> {
-    if (signal === undefined) return promise
-    // A caller's signal ends that caller's wait only; the shared resolution goes on for the others.
-    return new Promise<Provider>((resolve, reject) => {
-      const onAbort = (): void => {
-        reject(signal.reason as Error)
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      void promise.then(resolve, reject).finally(() => {
-        signal.removeEventListener('abort', onAbort)
-      })
-    })
-  }
-
   return {
     async getToken(callOptions?: GetTokenOptions): Promise<AccessToken> {
       if (closed) throw closedError()
       callOptions?.signal?.throwIfAborted()
-      const provider = resolved ?? (await waitFor(resolveOnce(), callOptions?.signal))
+      // A caller's signal ends that caller's wait only; the shared resolution goes on for the others.
+      const provider = resolved ?? (await abortable(resolveOnce(), callOptions?.signal))
       return provider.getToken(callOptions)
     },
     close(): void {

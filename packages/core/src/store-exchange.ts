@@ -1,3 +1,4 @@
+import { abortableSleep } from './abortable.js'
 import { NebiusAuthError } from './errors.js'
 import type { NebiusAuthEventListener } from './events.js'
 import { emitEvent } from './events.js'
@@ -53,25 +54,6 @@ function storeErrorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code
   // Node's system codes (ECONNREFUSED, EACCES) say what went wrong without saying anything secret.
   return typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? code : 'ERR_STORE_FAILED'
-}
-
-function sleep(milliseconds: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason as Error)
-      return
-    }
-    // Not unref'd: a caller may be waiting on this poll, and the process must stay up for it.
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, milliseconds)
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(signal.reason as Error)
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
 }
 
 /**
@@ -142,7 +124,7 @@ export function storeExchange(
     const until = now() + leaseTtl
     let delay = firstPollDelay
     while (now() < until) {
-      await sleep(Math.min(delay, Math.max(until - now(), 1)), signal)
+      await abortableSleep(Math.min(delay, Math.max(until - now(), 1)), signal)
       delay = Math.min(delay * pollMultiplier, maximumPollDelay)
       const outcome = await read(key)
       if (!outcome.ok || outcome.value !== undefined) return outcome

@@ -1,4 +1,4 @@
-import { abortable } from './abortable.js'
+import { abortable, abortableSleep } from './abortable.js'
 import { backoffDelay } from './backoff.js'
 import { TokenExchangeError } from './errors.js'
 import {
@@ -104,21 +104,6 @@ function validateOptions(subjectToken: string, options: ExchangeTokenOptions): U
   return url
 }
 
-function defaultSleep(milliseconds: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(signal?.reason as Error)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, milliseconds)
-    if (signal?.aborted) onAbort()
-    else signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
 /**
  * Exchanges a signed assertion for an access token (RFC 8693 token exchange, as Nebius IAM implements it).
  *
@@ -145,7 +130,7 @@ export async function exchangeToken(
     timeout = defaultTimeout,
     now = Date.now,
     random = Math.random,
-    sleep = defaultSleep,
+    sleep = abortableSleep,
   } = options
   const fetchFunction = options.fetch ?? globalThis.fetch
   signal?.throwIfAborted()

@@ -4,6 +4,7 @@ import { CredentialsError } from './errors.js'
 import { tokenProblem } from './static-token.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
 import { concealToken } from './sanitize.js'
+import { abortable } from './abortable.js'
 
 /**
  * Options of {@link tokenFile}.
@@ -162,24 +163,6 @@ export function tokenFile(path: string, options: TokenFileOptions = {}): TokenPr
     return pending
   }
 
-  function waitFor(promise: Promise<Snapshot>, signal: AbortSignal | undefined): Promise<AccessToken> {
-    if (signal === undefined) return promise.then((result) => result.accessToken)
-    // The caller's signal ends only the caller's wait; the shared check finishes for everyone else.
-    return new Promise<AccessToken>((resolve, reject) => {
-      const onAbort = (): void => {
-        reject(signal.reason as Error)
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      void promise
-        .then((result) => {
-          resolve(result.accessToken)
-        }, reject)
-        .finally(() => {
-          signal.removeEventListener('abort', onAbort)
-        })
-    })
-  }
-
   return {
     async getToken(callOptions: GetTokenOptions = {}): Promise<AccessToken> {
       const { signal, rejected } = callOptions
@@ -189,7 +172,8 @@ export function tokenFile(path: string, options: TokenFileOptions = {}): TokenPr
       if (current !== undefined && !refused && now() - current.checkedAt < checkInterval) {
         return current.accessToken
       }
-      return waitFor(shared(refused), signal)
+      // The caller's signal ends only the caller's wait; the shared check finishes for everyone else.
+      return (await abortable(shared(refused), signal)).accessToken
     },
   }
 }

@@ -61,7 +61,8 @@ describe('fileStore tokens', () => {
 
   it('keeps every key when many writers write at once', async () => {
     const keys = Array.from({ length: 20 }, (_, index) => `key-${index}`)
-    await Promise.all(keys.map((name) => fileStore(path).set(name, token(name))))
+    // Correctness, not speed: 20 writers queue on one lock, which can outlast the 2 s default on a busy machine.
+    await Promise.all(keys.map((name) => fileStore(path, { lockTimeout: 30_000 }).set(name, token(name))))
     expect(Object.keys((await contents()).tokens).sort()).toEqual([...keys].sort())
   })
 

@@ -1,20 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 import { readBody, sendJson, sendOAuthError, type OAuthErrorCode } from './http-helpers.js'
-import { verifySubjectToken } from './jwt-verification.js'
-import { newAccessToken, type EmulatorState } from './state.js'
+import type { EmulatorState } from './state.js'
+import { EXCHANGE_FIELD_NAMES, exchange, type ExchangeRequestFields } from './token-exchange-core.js'
 
 /** The token exchange path, as on `https://auth.eu.nebius.com`. */
 export const EXCHANGE_PATH = '/oauth2/token/exchange'
 
 /** A token request is a handful of short fields plus a JWT of a few kilobytes; 64 KiB is generous. */
 const MAXIMUM_BODY_BYTES = 64 * 1024
-
-const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange'
-const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
-const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt'
-
-const FORM_FIELDS = ['grant_type', 'requested_token_type', 'subject_token', 'subject_token_type'] as const
 
 interface Rejection {
   readonly status: number
@@ -27,40 +21,17 @@ function isFormContentType(contentType: string | undefined): boolean {
   return mediaType === 'application/x-www-form-urlencoded'
 }
 
-/** Checks the form fields of RFC 8693 §2.1; returns the subject token or why the request is refused. */
-function checkForm(form: URLSearchParams): Rejection | { subjectToken: string } {
-  for (const name of FORM_FIELDS) {
+/** Reads the RFC 8693 §2.1 parameters from a form; a repeated one is refused, a missing one is `''`. */
+function readForm(form: URLSearchParams): Rejection | ExchangeRequestFields {
+  const fields: Partial<Record<keyof ExchangeRequestFields, string>> = {}
+  for (const [key, name] of Object.entries(EXCHANGE_FIELD_NAMES) as [keyof ExchangeRequestFields, string][]) {
     const values = form.getAll(name)
     // RFC 6749 §3.2: request parameters MUST NOT be included more than once.
     if (values.length > 1)
       return { status: 400, error: 'invalid_request', description: `${name} is repeated` }
-    if (values.length === 0 || values[0] === '') {
-      return { status: 400, error: 'invalid_request', description: `${name} is required` }
-    }
+    fields[key] = values[0] ?? ''
   }
-  if (form.get('grant_type') !== TOKEN_EXCHANGE_GRANT) {
-    return {
-      status: 400,
-      error: 'unsupported_grant_type',
-      description: `grant_type must be ${TOKEN_EXCHANGE_GRANT}`,
-    }
-  }
-  // RFC 8693 §2.2.2: an unacceptable request or subject token type is invalid_request.
-  if (form.get('subject_token_type') !== JWT_TOKEN_TYPE) {
-    return {
-      status: 400,
-      error: 'invalid_request',
-      description: `subject_token_type must be ${JWT_TOKEN_TYPE}`,
-    }
-  }
-  if (form.get('requested_token_type') !== ACCESS_TOKEN_TYPE) {
-    return {
-      status: 400,
-      error: 'invalid_request',
-      description: `requested_token_type must be ${ACCESS_TOKEN_TYPE}`,
-    }
-  }
-  return { subjectToken: form.get('subject_token') ?? '' }
+  return fields as ExchangeRequestFields
 }
 
 /** Handles `POST /oauth2/token/exchange` (faults have already been applied by the server). */
@@ -86,29 +57,21 @@ export async function handleExchange(
     })
     return
   }
-  const checked = checkForm(new URLSearchParams(body.toString('utf8')))
-  if ('status' in checked) {
-    refuse(checked)
+  const fields = readForm(new URLSearchParams(body.toString('utf8')))
+  if ('status' in fields) {
+    refuse(fields)
     return
   }
-  const verdict = verifySubjectToken(state, checked.subjectToken)
-  if (!verdict.ok) {
-    refuse({ status: verdict.status, error: 'invalid_grant', description: verdict.description })
+  const outcome = exchange(state, fields)
+  if (!outcome.ok) {
+    sendOAuthError(response, outcome.status, outcome.error, outcome.description)
     return
   }
-  const accessToken = newAccessToken()
-  const expiresIn = state.tokenTtl
-  state.tokens.set(accessToken, {
-    serviceAccountId: verdict.serviceAccountId,
-    expiresAt: state.now() + expiresIn * 1000,
-    revoked: false,
-  })
-  state.counters.accepted += 1
   // RFC 8693 §2.2.1: access_token, issued_token_type and token_type are REQUIRED; expires_in RECOMMENDED.
   sendJson(response, 200, {
-    access_token: accessToken,
-    issued_token_type: ACCESS_TOKEN_TYPE,
-    token_type: 'Bearer',
-    expires_in: expiresIn,
+    access_token: outcome.accessToken,
+    issued_token_type: outcome.issuedTokenType,
+    token_type: outcome.tokenType,
+    expires_in: outcome.expiresIn,
   })
 }

@@ -9,8 +9,11 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 /** 307 and 308 keep the method and body (RFC 9110 §15.4.8–9), so any method may ask for them. */
 const BODY_PRESERVING_STATUSES = new Set([307, 308])
 
-/** Why a Bearer credential (RFC 6750 §2.1) is refused, or the service account it authenticates. */
-function checkBearer(
+/**
+ * Why a Bearer credential (RFC 6750 §2.1) is refused, or the service account it authenticates. The gRPC
+ * face asks the same question of its `authorization` metadata.
+ */
+export function checkBearer(
   state: EmulatorState,
   header: string | undefined,
 ): { failure: string } | { serviceAccountId: string } {

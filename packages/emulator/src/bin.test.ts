@@ -103,3 +103,44 @@ describe('nebius-auth-emulator bin', () => {
     expect(stderr).toMatch(/Usage/)
   })
 })
+
+describe('nebius-auth-emulator --grpc', () => {
+  it('prints the TLS gRPC target and writes the certificate that a grpc-js client can trust', async () => {
+    const { child, output } = await spawnBin('--grpc')
+    const target = output['gRPC target (TLS)']!
+    const rootCertFile = output['gRPC root certificate']!
+    expect(target).toMatch(/^localhost:\d+$/)
+    const rootCert = await readFile(rootCertFile)
+    const { credentials, makeGenericClientConstructor, Metadata } = await import('@grpc/grpc-js')
+    const Profiles = makeGenericClientConstructor(
+      {
+        Get: {
+          path: '/nebius.iam.v1.ProfileService/Get',
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: () => Buffer.alloc(0),
+          requestDeserialize: () => ({}),
+          responseSerialize: () => Buffer.alloc(0),
+          responseDeserialize: () => ({}),
+        },
+      },
+      'ProfileService',
+    )
+    const client = new Profiles(target, credentials.createSsl(rootCert))
+    const error = await new Promise((resolve) => {
+      client.makeUnaryRequest(
+        '/nebius.iam.v1.ProfileService/Get',
+        () => Buffer.alloc(0),
+        () => ({}),
+        {},
+        new Metadata(),
+        resolve,
+      )
+    })
+    client.close()
+    // Reached over TLS with the printed certificate, and refused for want of a token.
+    expect(error).toMatchObject({ code: 16 })
+    expect(await stop(child, 'SIGTERM')).toBe(0)
+    expect(existsSync(rootCertFile)).toBe(false)
+  })
+})

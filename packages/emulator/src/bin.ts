@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * `nebius-auth-emulator --port <n> --ttl <s> [--dir <folder>] [--host <h>] [--key-bits <n>]`
+ * `nebius-auth-emulator --port <n> --ttl <s> [--dir <folder>] [--host <h>] [--key-bits <n>] [--grpc]`
  *
  * Starts the emulator, creates one service account, writes its credentials file (mode 0600) and prints
- * where everything is. Ctrl-C (SIGINT) or SIGTERM stops it and removes the temporary folder it made.
+ * where everything is. With `--grpc` it also starts the TLS gRPC face and writes the certificate to trust
+ * beside the credentials. Ctrl-C (SIGINT) or SIGTERM stops it and removes the temporary folder it made.
  *
  * @example
  * ```sh
@@ -19,13 +20,14 @@ import { parseArgs } from 'node:util'
 
 import { startEmulator } from './server.js'
 
-const USAGE = `Usage: nebius-auth-emulator [--port <n>] [--host <h>] [--ttl <seconds>] [--dir <folder>] [--key-bits <n>]
+const USAGE = `Usage: nebius-auth-emulator [--port <n>] [--host <h>] [--ttl <seconds>] [--dir <folder>] [--key-bits <n>] [--grpc]
 
   --port      port to listen on (default: a free port)
   --host      interface to listen on (default: 127.0.0.1)
   --ttl       lifetime of issued access tokens in seconds (default: 43200)
   --dir       folder for credentials.json (default: a fresh temporary folder, removed on exit)
   --key-bits  RSA key size of the service account (default: 4096)
+  --grpc      also serve gRPC over TLS (TokenExchangeService, ProfileService, TestService)
 `
 
 function integerOption(value: string | undefined, name: string): number | undefined {
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
       ttl: { type: 'string' },
       dir: { type: 'string' },
       'key-bits': { type: 'string' },
+      grpc: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
     port: integerOption(values.port, 'port'),
     host: values.host,
     tokenTtl: integerOption(values.ttl, 'ttl'),
+    grpc: values.grpc === true,
   })
   const account = emulator.createServiceAccount({ keyBits: integerOption(values['key-bits'], 'key-bits') })
   const temporary = values.dir === undefined
@@ -64,6 +68,17 @@ async function main(): Promise<void> {
   await writeFile(credentialsFile, `${JSON.stringify(account.credentials, null, 2)}\n`, { mode: 0o600 })
   // `mode` only applies when the file is created; an existing file in --dir keeps its mode otherwise.
   await chmod(credentialsFile, 0o600)
+  const grpcLines: string[] = []
+  if (emulator.grpc !== undefined) {
+    const rootCertFile = join(folder, 'grpc-root.pem')
+    await writeFile(rootCertFile, emulator.grpc.rootCert)
+    grpcLines.push(
+      `gRPC target (TLS): ${emulator.grpc.address}`,
+      `gRPC root certificate: ${rootCertFile}`,
+      `  trust it with credentials.createSsl(readFileSync('${rootCertFile}')) in grpc-js,`,
+      `  or: grpcurl -cacert ${rootCertFile} -H "authorization: Bearer $TOKEN" ${emulator.grpc.address} nebius.iam.v1.ProfileService/Get`,
+    )
+  }
 
   // Listen for signals before printing the banner: whoever waits for it may signal us at once.
   let stopping = false
@@ -87,6 +102,7 @@ async function main(): Promise<void> {
       `service account ID: ${account.serviceAccountId}`,
       `public key ID: ${account.publicKeyId}`,
       `credentials file: ${credentialsFile}`,
+      ...grpcLines,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),

@@ -22,6 +22,7 @@ export type {
   CredentialsFile,
   EmulatedServiceAccount,
   Emulator,
+  EmulatorGrpc,
   EmulatorOptions,
   EmulatorStats,
   Fault,

@@ -7,7 +7,8 @@ import { applyFault, createFaultQueue } from './faults.js'
 import { authorizationHeaders, sendOAuthError } from './http-helpers.js'
 import { createServiceAccount, registerKey } from './service-accounts.js'
 import { createState, validateTokenTtl, type EmulatorState } from './state.js'
-import type { Emulator, EmulatorOptions } from './types.js'
+import { startGrpcFace, type GrpcFace } from './grpc-face.js'
+import type { Emulator, EmulatorGrpc, EmulatorOptions } from './types.js'
 
 function validateOptions(options: EmulatorOptions): void {
   const { port, host, tokenTtl, now } = options
@@ -19,6 +20,9 @@ function validateOptions(options: EmulatorOptions): void {
   }
   if (tokenTtl !== undefined) validateTokenTtl(tokenTtl, 'options.tokenTtl')
   if (now !== undefined && typeof now !== 'function') throw new TypeError('options.now must be a function')
+  if (options.grpc !== undefined && typeof options.grpc !== 'boolean') {
+    throw new TypeError('options.grpc must be a boolean')
+  }
 }
 
 function record(state: EmulatorState, request: IncomingMessage): void {
@@ -55,6 +59,10 @@ function record(state: EmulatorState, request: IncomingMessage): void {
  * })
  * ```
  */
+export async function startEmulator(
+  options: EmulatorOptions & { readonly grpc: true },
+): Promise<Emulator & { readonly grpc: EmulatorGrpc }>
+export async function startEmulator(options?: EmulatorOptions): Promise<Emulator>
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   validateOptions(options)
   const { port = 0, host = '127.0.0.1', tokenTtl = 43200, now = Date.now } = options
@@ -104,11 +112,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const address = server.address() as AddressInfo
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${hostForUrl}:${address.port}`
+  let grpc: GrpcFace | undefined
+  if (options.grpc === true) {
+    try {
+      grpc = await startGrpcFace(state, faults, host, closing.signal)
+    } catch (error) {
+      server.close()
+      throw error
+    }
+  }
 
   let closed: Promise<void> | undefined
   return {
     url,
     exchangeEndpoint: `${url}${EXCHANGE_PATH}`,
+    ...(grpc === undefined ? {} : { grpc: { address: grpc.address, rootCert: grpc.rootCert } }),
     createServiceAccount: (accountOptions) => createServiceAccount(state, accountOptions),
     registerKey: (publicKeyPem, serviceAccountId) => registerKey(state, publicKeyPem, serviceAccountId),
     revoke(token) {
@@ -141,6 +159,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     close() {
       closed ??= new Promise<void>((resolve) => {
         closing.abort()
+        grpc?.close()
         server.close(() => {
           resolve()
         })

@@ -18,6 +18,29 @@ export interface EmulatorOptions {
    * Default `Date.now`. Inject one to test expiry without waiting.
    */
   readonly now?: () => number
+  /**
+   * Also start the gRPC face: a TLS gRPC server (certificate made at start for `localhost`, `127.0.0.1` and
+   * `::1`) serving `nebius.iam.v1.TokenExchangeService/Exchange`, `nebius.iam.v1.ProfileService/Get` and the
+   * emulator-only `nebius_auth.emulator.v1.TestService`. Default `false`.
+   */
+  readonly grpc?: boolean
+}
+
+/**
+ * Where the gRPC face listens and the certificate to trust, as {@link Emulator.grpc} holds them.
+ *
+ * @example
+ * ```ts
+ * const emulator = await startEmulator({ grpc: true })
+ * const channel = credentials.createSsl(Buffer.from(emulator.grpc.rootCert))
+ * new ProfileServiceClient(emulator.grpc.address, channel)
+ * ```
+ */
+export interface EmulatorGrpc {
+  /** `localhost:<port>`: a gRPC target, TLS only. */
+  readonly address: string
+  /** The self-signed certificate (PEM) the server presents; pass it as the channel's root certificate. */
+  readonly rootCert: string
 }
 
 /**
@@ -176,6 +199,8 @@ export interface Emulator {
   readonly url: string
   /** `${url}/oauth2/token/exchange` */
   readonly exchangeEndpoint: string
+  /** The gRPC face, when started with `{ grpc: true }`. */
+  readonly grpc?: EmulatorGrpc
   /** Make a service account with a fresh RSA key pair and register its public key. */
   createServiceAccount(options?: CreateServiceAccountOptions): EmulatedServiceAccount
   /** Register an RSA public key (SPKI or PKCS#1 PEM, ≥ 2048 bits); a new service account unless one is named. */

@@ -1,0 +1,33 @@
+/**
+ * grpc-js serves any service given serializers; these come from the protobuf-es descriptors generated from
+ * the emulator's own .proto files, so the wire format is exactly what the schema says. A handler may answer
+ * with raw bytes instead of a message: that is how a fault sends a body that is not a valid message.
+ */
+import { fromBinary, toBinary, type DescMessage, type DescService } from '@bufbuild/protobuf'
+import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js'
+
+function serializer(schema: DescMessage): (value: unknown) => Buffer {
+  return (value) =>
+    value instanceof Uint8Array ? Buffer.from(value) : Buffer.from(toBinary(schema, value as never))
+}
+
+function deserializer(schema: DescMessage): (bytes: Buffer) => unknown {
+  return (bytes) => fromBinary(schema, bytes)
+}
+
+/** The grpc-js service definition of a protobuf-es service descriptor. */
+export function grpcServiceDefinition(service: DescService): ServiceDefinition {
+  const definition: Record<string, MethodDefinition<unknown, unknown>> = {}
+  for (const method of service.methods) {
+    definition[method.name] = {
+      path: `/${service.typeName}/${method.name}`,
+      requestStream: method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming',
+      responseStream: method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
+      requestSerialize: serializer(method.input),
+      requestDeserialize: deserializer(method.input),
+      responseSerialize: serializer(method.output),
+      responseDeserialize: deserializer(method.output),
+    }
+  }
+  return definition
+}

@@ -162,6 +162,13 @@ function implementations(
       let remaining = Math.min(Math.max(count, 0), 10_000)
       const next = (): void => {
         if (call.cancelled) return
+        // A long stream outlives its token: each message checks it again, as a revocation test needs.
+        const still = checkBearer(state, call.metadata.get('authorization').map(String)[0])
+        if (!('serviceAccountId' in still)) {
+          state.counters.unauthorized += 1
+          call.emit('error', { code: GrpcStatus.UNAUTHENTICATED, details: still.failure })
+          return
+        }
         if (remaining === 0) {
           call.end()
           return

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 
 import { cachedProvider, serviceAccount, type AccessToken, type TokenProvider } from '@nebius-auth/core'
-import { startEmulator, type Emulator } from '@nebius-auth/emulator'
+import { startEmulator, type Emulator, type EmulatorGrpc } from '@nebius-auth/emulator'
 
 // One key pair per test file: 2048 bits keeps generation fast, and registering it on each fresh emulator
 // gives every test its own counters without generating a key per test.
@@ -25,8 +25,8 @@ export interface EmulatorContext {
   close(): Promise<void>
 }
 
-export async function startEmulatorContext(): Promise<EmulatorContext> {
-  const emulator = await startEmulator()
+export async function startEmulatorContext(options: { grpc?: boolean } = {}): Promise<EmulatorContext> {
+  const emulator = await startEmulator({ grpc: options.grpc === true })
   const { serviceAccountId, publicKeyId } = emulator.registerKey(publicKeyPem)
   const provider = serviceAccount({
     serviceAccountId,
@@ -43,6 +43,20 @@ export async function startEmulatorContext(): Promise<EmulatorContext> {
       await emulator.close()
     },
   }
+}
+
+/** An emulator context with the TLS gRPC face, and the face's `https://localhost:<port>` origin. */
+export interface GrpcEmulatorContext extends EmulatorContext {
+  readonly grpc: EmulatorGrpc
+  /** `['https://localhost:<port>']`: the gRPC face's origin. */
+  readonly grpcOrigins: readonly string[]
+}
+
+export async function startGrpcEmulatorContext(): Promise<GrpcEmulatorContext> {
+  const context = await startEmulatorContext({ grpc: true })
+  const grpc = context.emulator.grpc
+  if (grpc === undefined) throw new Error('the emulator started without its gRPC face')
+  return { ...context, grpc, grpcOrigins: [`https://${grpc.address}`] }
 }
 
 /** The Authorization headers the emulator saw for requests to `path` (query string ignored), in order. */

@@ -150,7 +150,7 @@ export const TestService: GenService<{
     output: typeof WhoamiResponseSchema;
   },
   /**
-   * Sends `count` messages, `interval_ms` apart.
+   * Sends `count` messages, `interval_ms` apart; ends with UNAUTHENTICATED once the token stops being live.
    *
    * @generated from rpc nebius_auth.emulator.v1.TestService.Countdown
    */

@@ -1,0 +1,206 @@
+/**
+ * One gRPC call that carries our token. grpc-js interceptors normally wrap a call made up front; this one
+ * makes each attempt only when its token is ready, because a grpc-js call's deadline timer starts when the
+ * call is made and a status it reaches before `start` is lost. So the interceptor keeps its own clock while
+ * it waits, and an attempt made late still gets the call's deadline (already past means DEADLINE_EXCEEDED).
+ *
+ * The retry: UNAUTHENTICATED to our token asks the provider for a different one (compare-and-refresh), and a
+ * call whose request is one message (unary, server streaming) that has received nothing yet is sent again,
+ * exactly once. Calls that stream their requests are never replayed.
+ */
+import {
+  InterceptingCall,
+  Metadata,
+  status as GrpcStatus,
+  type InterceptingListener,
+  type InterceptorOptions,
+  type NextCall,
+  type StatusObject,
+} from '@grpc/grpc-js'
+import { bearer, type RequestAuthorizer } from '@nebius-auth/core'
+
+import { localStatus, tokenFailureStatus } from './call-failure.js'
+
+type Attempt = ReturnType<NextCall>
+type MessageContext = Parameters<Attempt['sendMessageWithContext']>[0]
+
+/** setTimeout cannot wait longer than 2^31 - 1 ms; a deadline further away is treated as none. */
+const LONGEST_TIMER = 2 ** 31 - 1
+
+function deadlineMs(deadline: InterceptorOptions['deadline']): number {
+  if (deadline === undefined) return Infinity
+  return deadline instanceof Date ? deadline.getTime() : deadline
+}
+
+/** What the interceptor knows about the call before it starts. */
+export interface CallPlan {
+  readonly authorizer: RequestAuthorizer
+  /** The channel's origin, already allowed by the origin check. */
+  readonly origin: URL
+  readonly options: InterceptorOptions
+  readonly nextCall: NextCall
+}
+
+/** Builds the call the interceptor returns. */
+export function authenticatedCall({ authorizer, origin, options, nextCall }: CallPlan): InterceptingCall {
+  // Unary and server-streaming calls send one message and half-close: they can be sent again as they were.
+  const replayable = options.method_definition.requestStream !== true
+  const waiting = new AbortController()
+  const expiry = deadlineMs(options.deadline)
+  let upper: InterceptingListener | undefined
+  let requestMetadata = new Metadata()
+  let attempt: Attempt | undefined
+  let attemptCount = 0
+  let sentMessage: { value: unknown } | undefined
+  /** Messages written before the first attempt exists (the token is still on its way). */
+  const queued: [MessageContext, unknown][] = []
+  let halfClosed = false
+  let readPending = false
+  let done = false
+  let deadlineTimer: NodeJS.Timeout | undefined
+
+  const finish = (status: StatusObject): void => {
+    if (done) return
+    done = true
+    clearTimeout(deadlineTimer)
+    waiting.abort()
+    upper?.onReceiveStatus(status)
+  }
+
+  /** Ends the call from here, but only while no attempt is on the wire: an attempt ends itself. */
+  const endWhileWaiting = (status: StatusObject): void => {
+    if (attempt === undefined) finish(status)
+  }
+
+  const startAttempt = (token: string | undefined): void => {
+    if (done) return
+    const metadata = requestMetadata.clone()
+    if (token !== undefined) metadata.set('authorization', bearer(token))
+    attemptCount += 1
+    const current = nextCall(options)
+    attempt = current
+    current.start(metadata, attemptListener(token, attemptCount === 1))
+    if (attemptCount === 1) {
+      for (const [context, message] of queued.splice(0)) current.sendMessageWithContext(context, message)
+    } else if (sentMessage !== undefined) {
+      // The replay: the write callback already ran for the first attempt, so this copy carries none.
+      current.sendMessage(sentMessage.value)
+    }
+    if (halfClosed) current.halfClose()
+    if (readPending) current.startRead()
+  }
+
+  const attemptListener = (sentToken: string | undefined, first: boolean): InterceptingListener => {
+    let heldMetadata: Metadata | undefined
+    let receivedMessage = false
+    const mayRetry = (): boolean => first && replayable && sentToken !== undefined && !receivedMessage
+    return {
+      onReceiveMetadata(metadata) {
+        // Held back while a retry is still possible, so the caller sees one call's headers, not two.
+        if (mayRetry()) heldMetadata = metadata
+        else upper?.onReceiveMetadata(metadata)
+      },
+      onReceiveMessage(message) {
+        receivedMessage = true
+        readPending = false
+        if (heldMetadata !== undefined) upper?.onReceiveMetadata(heldMetadata)
+        heldMetadata = undefined
+        upper?.onReceiveMessage(message)
+      },
+      onReceiveStatus(status) {
+        const deliver = (): void => {
+          if (heldMetadata !== undefined) upper?.onReceiveMetadata(heldMetadata)
+          finish(status)
+        }
+        if (status.code !== GrpcStatus.UNAUTHENTICATED || sentToken === undefined || done) {
+          deliver()
+          return
+        }
+        // UNAUTHENTICATED is gRPC's 401: the shared rule decides, as for the HTTP adapters.
+        const outcome = { status: 401, url: origin, sentToken, signal: waiting.signal }
+        if (!mayRetry()) {
+          void authorizer.forgetRejected(outcome)
+          deliver()
+          return
+        }
+        attempt = undefined
+        authorizer.tokenForRetry(outcome).then(
+          (fresh) => {
+            if (fresh === undefined) deliver()
+            else startAttempt(fresh)
+          },
+          // Only an abort rejects here (a failed refresh means no retry), and the abort already ended the call.
+          () => undefined,
+        )
+      },
+    }
+  }
+
+  const requester = {
+    start(metadata: Metadata, listener: InterceptingListener) {
+      upper = listener
+      requestMetadata = metadata
+      if (Number.isFinite(expiry) && expiry - Date.now() < LONGEST_TIMER) {
+        deadlineTimer = setTimeout(
+          () => {
+            endWhileWaiting(
+              localStatus(
+                GrpcStatus.DEADLINE_EXCEEDED,
+                'Deadline exceeded while waiting for an access token',
+              ),
+            )
+          },
+          Math.max(expiry - Date.now(), 0),
+        )
+      }
+      // A caller's own authorization is theirs: sent as it is, never refreshed or retried.
+      if (metadata.get('authorization').length > 0) {
+        startAttempt(undefined)
+        return
+      }
+      authorizer.tokenFor(origin, waiting.signal).then(startAttempt, (error: unknown) => {
+        if (!waiting.signal.aborted) finish(tokenFailureStatus(error))
+      })
+    },
+  }
+
+  // The call below the interceptor's InterceptingCall: whichever attempt is current, made on demand.
+  const switchboard: Attempt = {
+    start() {
+      // Attempts are started by startAttempt with their own listener; nothing to do when grpc-js asks.
+    },
+    sendMessageWithContext(context: MessageContext, message: unknown) {
+      if (replayable) sentMessage = { value: message }
+      if (attempt !== undefined) attempt.sendMessageWithContext(context, message)
+      else if (attemptCount === 0) queued.push([context, message])
+    },
+    sendMessage(message: unknown) {
+      switchboard.sendMessageWithContext({}, message)
+    },
+    halfClose() {
+      halfClosed = true
+      attempt?.halfClose()
+    },
+    startRead() {
+      readPending = true
+      attempt?.startRead()
+    },
+    cancelWithStatus(code, details) {
+      if (attempt === undefined) finish(localStatus(code, details))
+      else attempt.cancelWithStatus(code, details)
+    },
+    getPeer() {
+      return attempt?.getPeer() ?? origin.host
+    },
+    getAuthContext() {
+      return attempt?.getAuthContext() ?? null
+    },
+  }
+  return new InterceptingCall(switchboard, {
+    start(metadata, listener, next) {
+      requester.start(metadata, listener as InterceptingListener)
+      // Let InterceptingCall pass on messages and half-close from now on: the switchboard routes them.
+      next(metadata, listener)
+    },
+  })
+}

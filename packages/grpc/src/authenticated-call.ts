@@ -45,6 +45,7 @@ export interface CallPlan {
 export function authenticatedCall({ authorizer, origin, options, nextCall }: CallPlan): InterceptingCall {
   // Unary and server-streaming calls send one message and half-close: they can be sent again as they were.
   const replayable = options.method_definition.requestStream !== true
+  const streamingResponse = options.method_definition.responseStream === true
   const waiting = new AbortController()
   const expiry = deadlineMs(options.deadline)
   let upper: InterceptingListener | undefined
@@ -91,25 +92,37 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
   }
 
   const attemptListener = (sentToken: string | undefined, first: boolean): InterceptingListener => {
+    // Held back while a retry is still possible, so the caller sees one call's headers, not two. grpc-js
+    // hands a unary call exactly one message (null when the server sent none) just before its status, so a
+    // unary response is held until the status too; a stream's first message ends the chance of a retry.
     let heldMetadata: Metadata | undefined
-    let receivedMessage = false
-    const mayRetry = (): boolean => first && replayable && sentToken !== undefined && !receivedMessage
+    let heldMessage: { value: unknown } | undefined
+    let streamedMessage = false
+    const mayRetry = (): boolean => first && replayable && sentToken !== undefined && !streamedMessage
+    const release = (): void => {
+      if (heldMetadata !== undefined) upper?.onReceiveMetadata(heldMetadata)
+      if (heldMessage !== undefined) upper?.onReceiveMessage(heldMessage.value)
+      heldMetadata = undefined
+      heldMessage = undefined
+    }
     return {
       onReceiveMetadata(metadata) {
-        // Held back while a retry is still possible, so the caller sees one call's headers, not two.
         if (mayRetry()) heldMetadata = metadata
         else upper?.onReceiveMetadata(metadata)
       },
       onReceiveMessage(message) {
-        receivedMessage = true
         readPending = false
-        if (heldMetadata !== undefined) upper?.onReceiveMetadata(heldMetadata)
-        heldMetadata = undefined
+        if (!streamingResponse) {
+          heldMessage = { value: message }
+          return
+        }
+        streamedMessage = true
+        release()
         upper?.onReceiveMessage(message)
       },
       onReceiveStatus(status) {
         const deliver = (): void => {
-          if (heldMetadata !== undefined) upper?.onReceiveMetadata(heldMetadata)
+          release()
           finish(status)
         }
         if (status.code !== GrpcStatus.UNAUTHENTICATED || sentToken === undefined || done) {

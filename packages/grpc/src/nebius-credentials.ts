@@ -42,6 +42,13 @@ export interface NebiusGrpcOptions extends NebiusAuthOptions {
 const CHANNEL_ORIGIN = Symbol('nebius-auth channel origin')
 type MarkedOptions = InterceptorOptions & { [CHANNEL_ORIGIN]?: URL | undefined }
 
+type Channel = ReturnType<NonNullable<ClientOptions['callInvocationTransformer']>>['channel']
+
+function originalTarget(channel: Channel): string {
+  const name = (channel.getChannelzRef() as { name?: unknown } | undefined)?.name
+  return typeof name === 'string' ? name : channel.getTarget()
+}
+
 function validate(options: NebiusGrpcOptions): void {
   const { channelCredentials, clientOptions } = options
   if (
@@ -96,13 +103,13 @@ export function nebiusCredentials(options: NebiusGrpcOptions = {}): [ChannelCred
   const { channelCredentials = credentials.createSsl(), clientOptions = {}, ...authOptions } = options
   const authorizer = createRequestAuthorizer(authOptions, { client: 'grpc-js' })
   const secure = channelCredentials._isSecure()
-  type Channel = ReturnType<NonNullable<ClientOptions['callInvocationTransformer']>>['channel']
   const origins = new WeakMap<Channel, URL | undefined>()
 
   /** The channel's origin when it may receive the token; plaintext only ever to a loopback name. */
   const allowedOrigin = (channel: Channel): URL | undefined => {
     if (origins.has(channel)) return origins.get(channel)
-    const origin = channelOrigin(channel.getTarget(), secure)
+    // The target as the client was given it: with grpc-js's proxy variables set, getTarget() names the proxy.
+    const origin = channelOrigin(originalTarget(channel), secure)
     const allowed =
       origin !== undefined && (secure || isLoopbackHost(origin.hostname)) && authorizer.allows(origin)
         ? origin

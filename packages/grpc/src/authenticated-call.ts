@@ -44,8 +44,8 @@ export interface CallPlan {
 /** Builds the call the interceptor returns. */
 export function authenticatedCall({ authorizer, origin, options, nextCall }: CallPlan): InterceptingCall {
   // Unary and server-streaming calls send one message and half-close: they can be sent again as they were.
-  const replayable = options.method_definition.requestStream !== true
-  const streamingResponse = options.method_definition.responseStream === true
+  const replayable = !options.method_definition.requestStream
+  const streamingResponse = options.method_definition.responseStream
   const waiting = new AbortController()
   const expiry = deadlineMs(options.deadline)
   let upper: InterceptingListener | undefined
@@ -211,7 +211,7 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
   }
   return new InterceptingCall(switchboard, {
     start(metadata, listener, next) {
-      requester.start(metadata, listener as InterceptingListener)
+      requester.start(metadata, listener)
       // Let InterceptingCall pass on messages and half-close from now on: the switchboard routes them.
       next(metadata, listener)
     },

@@ -32,7 +32,13 @@ export async function startPlaintextServer(): Promise<PlaintextServer> {
       else reject(error)
     })
   })
-  return { port, authorizations, close: () => server.forceShutdown() }
+  return {
+    port,
+    authorizations,
+    close: () => {
+      server.forceShutdown()
+    },
+  }
 }
 
 export interface ConnectProxy {
@@ -67,7 +73,9 @@ export async function startConnectProxy(port: number): Promise<ConnectProxy> {
     tunnels,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve())
+        server.close(() => {
+          resolve()
+        })
         // Tunnels leave the HTTP server's books once upgraded: end them here, or close() waits on them.
         for (const socket of sockets) socket.destroy()
         server.closeAllConnections()
@@ -89,6 +97,7 @@ export function withGrpcProxy<T>(proxy: string, make: () => T): T {
     return make()
   } finally {
     for (const [name, value] of Object.entries(saved)) {
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- restoring an unset variable
       if (value === undefined) delete process.env[name]
       else process.env[name] = value
     }

@@ -151,10 +151,10 @@ describe('UNAUTHENTICATED to our token', () => {
     const test = client(TestServiceClient, { provider })
     const error = await rejection(
       new Promise((resolve, reject) => {
-        const stream = (test.Collect as (callback: (error: unknown, value: unknown) => void) => Stream)(
+        const stream = (test.Collect as (callback: (error: Error | null, value: unknown) => void) => Stream)(
           (failure, value) => {
             if (failure === null) resolve(value)
-            else reject(failure as Error)
+            else reject(failure)
           },
         )
         stream.write({ text: 'one' })
@@ -184,10 +184,10 @@ describe('UNAUTHENTICATED to our token', () => {
   it('carries a client stream and a bidi stream with a live token', async () => {
     const test = client(TestServiceClient)
     const collected = await new Promise<{ count: number }>((resolve, reject) => {
-      const stream = (test.Collect as (callback: (error: unknown, value: unknown) => void) => Stream)(
+      const stream = (test.Collect as (callback: (error: Error | null, value: unknown) => void) => Stream)(
         (failure, value) => {
           if (failure === null) resolve(value as { count: number })
-          else reject(failure as Error)
+          else reject(failure)
         },
       )
       for (const text of ['a', 'b', 'c']) stream.write({ text })

@@ -1,0 +1,54 @@
+import { Code, ConnectError, createClient } from '@connectrpc/connect'
+import { startEmulatorContext, type EmulatorContext } from '@nebius-auth/adapter-fixtures'
+import { TestService } from '@nebius-auth/emulator/proto'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+
+import { nebiusAuthInterceptor } from './nebius-auth-interceptor.js'
+import { connectTransport, startConnectServer, type ConnectServer } from './transports.test-support.js'
+
+let context: EmulatorContext
+let server: ConnectServer
+beforeAll(async () => {
+  context = await startEmulatorContext()
+  server = await startConnectServer(context.emulator)
+})
+afterAll(async () => {
+  await server.close()
+  await context.close()
+})
+beforeEach(() => {
+  server.authorizations.length = 0
+})
+
+function test(origins?: readonly string[]) {
+  const interceptor = nebiusAuthInterceptor({
+    provider: context.provider,
+    ...(origins === undefined ? {} : { origins }),
+  })
+  return createClient(TestService, connectTransport(server.url, [interceptor]))
+}
+
+describe('nebiusAuthInterceptor over createConnectTransport', () => {
+  it('authenticates a Connect-protocol call to an explicitly listed loopback http origin', async () => {
+    const response = await test([server.url]).whoami({})
+    expect(response.serviceAccountId).toMatch(/^serviceaccount-/)
+    expect(server.authorizations).toEqual([expect.stringMatching(/^Bearer v1\./)])
+  })
+
+  it('sends no token over plain http unless that loopback origin is listed', async () => {
+    const error = await test()
+      .whoami({})
+      .catch((caught: unknown) => ConnectError.from(caught))
+    expect(error).toMatchObject({ code: Code.Unauthenticated })
+    expect(server.authorizations).toEqual([undefined])
+  })
+
+  it('retries once with a fresh token after a revoked one is refused', async () => {
+    const client = test([server.url])
+    await client.whoami({})
+    context.emulator.revoke()
+    await client.whoami({})
+    expect(server.authorizations).toHaveLength(3)
+    expect(server.authorizations[2]).not.toBe(server.authorizations[1])
+  })
+})

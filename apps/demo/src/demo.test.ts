@@ -32,6 +32,9 @@ describe('offline demo', () => {
     expect(stdout).toMatch(/All \d+ checks passed/)
     for (const client of ['axios', 'got', 'ky', 'fetch'])
       expect(stdout).toMatch(new RegExp(`\\n\\s+${client}\\s+20\\s+1\\s+20 × 200`))
+    for (const client of ['grpc-js', 'connect'])
+      expect(stdout).toMatch(new RegExp(`\\n\\s+${client}\\s+20\\s+1\\s+20 × OK \\(gRPC\\)`))
+    expect(stdout).toContain('grpc-js: 1 × UNAUTHENTICATED → 1 refresh → 1 retry → OK')
     expect(stdout).toContain('ERR_KEY_INVALID')
     expect(code).toBe(0)
   })
@@ -43,7 +46,7 @@ describe('real mode against the emulator', () => {
   let credentialsFile: string
 
   beforeAll(async () => {
-    emulator = await startEmulator()
+    emulator = await startEmulator({ grpc: true })
     folder = await mkdtemp(join(tmpdir(), 'nebius-auth-demo-test-'))
     credentialsFile = join(folder, 'credentials.json')
     await writeFile(
@@ -140,5 +143,34 @@ describe('real mode against the emulator', () => {
     ])
     expect(code).toBe(1)
     expect(stderr).toContain('(ERR_EXCHANGE_UNAVAILABLE)')
+  })
+
+  it('calls ProfileService/Get over gRPC with --grpc, against the given target and root certificate', async () => {
+    const rootCertFile = join(folder, 'grpc-root.pem')
+    await writeFile(rootCertFile, emulator.grpc?.rootCert ?? '')
+    const target = emulator.grpc?.address ?? ''
+    const args = ['--credentials', credentialsFile, '--endpoint', emulator.exchangeEndpoint, '--grpc']
+    const { code, stdout } = await demo([...args, '--grpc-target', target, '--grpc-root-cert', rootCertFile])
+    expect(code).toBe(0)
+    expect(stdout).toMatch(
+      new RegExp(`gRPC ${target} nebius\\.iam\\.v1\\.ProfileService/Get → OK \\(serviceaccount-\\w+\\)`),
+    )
+    expect(stdout).not.toMatch(/v1\.[\w-]+\.[\w-]+/)
+  })
+
+  it('fails --grpc when the target is not trusted, without sending the token anywhere else', async () => {
+    const target = emulator.grpc?.address ?? ''
+    emulator.clearRequests()
+    const { code, stdout } = await demo([
+      '--credentials',
+      credentialsFile,
+      '--endpoint',
+      emulator.exchangeEndpoint,
+      '--grpc-target',
+      target,
+    ])
+    expect(code).toBe(1)
+    expect(stdout).toContain(`gRPC ${target} nebius.iam.v1.ProfileService/Get → UNAVAILABLE`)
+    expect(emulator.requests().filter((request) => request.path.includes('ProfileService'))).toEqual([])
   })
 })

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * nebius-auth demo. With no arguments: the offline end-to-end demo against a local emulator.
- * With --credentials, --profile, --from-env, --print-token or --url: real mode (see --help).
+ * With --credentials, --profile, --from-env, --print-token, --url or --grpc: real mode (see --help).
  */
 import { parseArgs } from 'node:util'
 import { runOfflineDemo } from './offline.js'
@@ -17,7 +17,10 @@ options in real mode:
   --endpoint <url>                  token exchange endpoint (default: Nebius IAM)
   --metadata-endpoint <url>         VM metadata token URL that --from-env probes (default: Nebius's)
   --print-token                     print the raw token alone on stdout, like 'nebius iam get-access-token'
-  --url <https-url>                 make one authenticated GET and print the status`
+  --url <https-url>                 make one authenticated GET (an HTTP service that accepts Nebius IAM tokens)
+  --grpc                            call nebius.iam.v1.ProfileService/Get over gRPC and print who you are
+  --grpc-target <host:port>         gRPC target for --grpc (default: cpl.iam.api.nebius.cloud:443)
+  --grpc-root-cert <pem-file>       root certificate to trust for --grpc-target (default: system roots)`
 
 async function main(): Promise<number> {
   let values
@@ -31,6 +34,9 @@ async function main(): Promise<number> {
         'metadata-endpoint': { type: 'string' },
         'print-token': { type: 'boolean', default: false },
         url: { type: 'string' },
+        grpc: { type: 'boolean', default: false },
+        'grpc-target': { type: 'string' },
+        'grpc-root-cert': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -50,7 +56,8 @@ async function main(): Promise<number> {
     values.profile !== undefined ||
     values['from-env'] ||
     values['print-token'] ||
-    values.url !== undefined
+    values.url !== undefined ||
+    values.grpc
   if (!real) {
     if (values.endpoint !== undefined) {
       process.stderr.write(
@@ -68,6 +75,9 @@ async function main(): Promise<number> {
       metadataEndpoint: values['metadata-endpoint'],
       printToken: values['print-token'],
       url: values.url,
+      grpc: values.grpc || values['grpc-target'] !== undefined,
+      grpcTarget: values['grpc-target'],
+      grpcRootCert: values['grpc-root-cert'],
     },
     createConsole(),
     (line) => process.stderr.write(`${line}\n`),

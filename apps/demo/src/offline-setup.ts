@@ -2,10 +2,17 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startEmulator, type EmulatedServiceAccount, type Emulator } from '@nebius-auth/emulator'
+import {
+  startEmulator,
+  type EmulatedServiceAccount,
+  type Emulator,
+  type EmulatorGrpc,
+} from '@nebius-auth/emulator'
 
 export interface DemoWorld {
   emulator: Emulator
+  /** The emulator's TLS gRPC face: ProfileService/Get, as on cpl.iam.api.nebius.cloud:443. */
+  grpc: EmulatorGrpc
   account: EmulatedServiceAccount
   folder: string
   credentialsFile: string
@@ -15,7 +22,7 @@ export interface DemoWorld {
 }
 
 export async function createWorld(): Promise<DemoWorld> {
-  const emulator = await startEmulator()
+  const emulator = await startEmulator({ grpc: true })
   const folder = await mkdtemp(join(tmpdir(), 'nebius-auth-demo-'))
   try {
     // The Nebius docs make authorized keys with `openssl genrsa 4096`; the emulator does the same in-process.
@@ -25,6 +32,7 @@ export async function createWorld(): Promise<DemoWorld> {
     const credentialsMode = ((await stat(credentialsFile)).mode & 0o777).toString(8)
     return {
       emulator,
+      grpc: emulator.grpc,
       account,
       folder,
       credentialsFile,

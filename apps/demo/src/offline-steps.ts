@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { NebiusAuthError, sanitizeToken, serviceAccount, type NebiusAuthEvent } from '@nebius-auth/core'
 import { clientNames, createClient, type ClientName } from './clients.js'
+import { createProfileCall, grpcClientNames, type GrpcClientName } from './grpc-clients.js'
 import type { DemoWorld } from './offline-setup.js'
 import { seconds, table, type Check, type DemoConsole } from './output.js'
 
@@ -48,11 +49,64 @@ export async function everyClient(world: DemoWorld, out: DemoConsole): Promise<C
     ])
     provider.close()
   }
+  for (const name of grpcClientNames) {
+    const provider = providerFor(world)
+    const profiles = createProfileCall(name, grpcEndpoint(world), { provider, origins: grpcOrigins(world) })
+    const before = exchanges(world)
+    const results = await Promise.all(Array.from({ length: 20 }, () => profiles.get()))
+    const made = exchanges(world) - before
+    const good = results.filter((result) => result.status === 'OK').length
+    ok &&= good === results.length && made === 1
+    rows.push([
+      name,
+      String(results.length),
+      String(made),
+      good === results.length ? `${good} × OK (gRPC)` : `${good} × OK of ${results.length} (gRPC)`,
+    ])
+    profiles.close()
+    provider.close()
+  }
   for (const row of table(rows)) out.line(`  ${row}`)
   return {
-    name: 'four clients, one exchange each',
+    name: 'six clients, one exchange each',
     ok,
-    detail: 'each client: 20 concurrent requests on a cold provider',
+    detail: 'each client: 20 concurrent calls on a cold provider; gRPC: ProfileService/Get over TLS',
+  }
+}
+
+function grpcEndpoint(world: DemoWorld) {
+  return { target: world.grpc.address, rootCert: world.grpc.rootCert }
+}
+
+function grpcOrigins(world: DemoWorld): string[] {
+  return [`https://${world.grpc.address}`]
+}
+
+/** A revoked token on a gRPC call: UNAUTHENTICATED, one refresh, one retry, OK. */
+export async function revokedTokenGrpc(
+  world: DemoWorld,
+  out: DemoConsole,
+  client: GrpcClientName = 'grpc-js',
+): Promise<Check> {
+  const provider = providerFor(world)
+  const profiles = createProfileCall(client, grpcEndpoint(world), { provider, origins: grpcOrigins(world) })
+  await profiles.get()
+  const before = world.emulator.stats()
+  const revoked = world.emulator.revoke()
+  const result = await profiles.get()
+  const after = world.emulator.stats()
+  profiles.close()
+  provider.close()
+  const unauthenticated = after.unauthorized - before.unauthorized
+  const refreshed = after.exchanges.accepted - before.exchanges.accepted
+  const sent = after.apiRequests - before.apiRequests
+  out.line(
+    `  revoked ${revoked} token(s); ${client}: ${unauthenticated} × UNAUTHENTICATED → ${refreshed} refresh → ${sent - 1} retry → ${result.status}`,
+  )
+  return {
+    name: 'revoked token recovered over gRPC',
+    ok: result.status === 'OK' && unauthenticated === 1 && refreshed === 1 && sent === 2,
+    detail: 'UNAUTHENTICATED → one refresh → one retry → OK',
   }
 }
 

@@ -1,6 +1,13 @@
 /** The offline demo: the whole library against a local emulator, with a verdict for every behaviour shown. */
 import { createWorld } from './offline-setup.js'
-import { backgroundRefresh, badKeys, everyClient, exchangeOutage, revokedToken } from './offline-steps.js'
+import {
+  backgroundRefresh,
+  badKeys,
+  everyClient,
+  exchangeOutage,
+  revokedToken,
+  revokedTokenGrpc,
+} from './offline-steps.js'
 import type { Check, DemoConsole } from './output.js'
 
 /** Every token the emulator saw in an Authorization header, and the key: none may appear in the output. */
@@ -16,12 +23,14 @@ export async function runOfflineDemo(out: DemoConsole): Promise<boolean> {
   const checks: Check[] = []
   try {
     out.line(`  emulator     ${world.emulator.url}  (exchange: ${world.emulator.exchangeEndpoint})`)
+    out.line(`  gRPC (TLS)   ${world.grpc.address}  (ProfileService/Get, certificate made at start)`)
     out.line(`  account      ${world.account.serviceAccountId}, key ${world.account.publicKeyId} (RSA 4096)`)
     out.line(`  credentials  ${world.credentialsFile} (mode ${world.credentialsMode})`)
     const steps = [
-      ['1. Each HTTP client calls the protected API', everyClient],
+      ['1. Each client calls the protected API (HTTP) or ProfileService/Get (gRPC)', everyClient],
       ['2. Background refresh under a 3-second token lifetime', backgroundRefresh],
-      ['3. A revoked token', revokedToken],
+      ['3. A revoked token (HTTP)', revokedToken],
+      ['3b. A revoked token (gRPC)', revokedTokenGrpc],
       ['4. An exchange outage', exchangeOutage],
       ['5. Bad keys', badKeys],
     ] as const

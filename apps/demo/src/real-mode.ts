@@ -10,6 +10,9 @@ import {
   type TokenProvider,
 } from '@nebius-auth/core'
 import { withNebiusAuth } from '@nebius-auth/fetch'
+import { readFile } from 'node:fs/promises'
+
+import { createProfileCall } from './grpc-clients.js'
 import type { DemoConsole } from './output.js'
 
 export interface RealModeOptions {
@@ -19,6 +22,36 @@ export interface RealModeOptions {
   metadataEndpoint?: string | undefined
   printToken: boolean
   url?: string | undefined
+  /** Call `ProfileService/Get` over gRPC, like the Nebius docs' grpcurl example. */
+  grpc: boolean
+  grpcTarget?: string | undefined
+  /** PEM file of a root certificate to trust for the gRPC target (default: the system's roots). */
+  grpcRootCert?: string | undefined
+}
+
+/** The Nebius docs' example call: `grpcurl … cpl.iam.api.nebius.cloud:443 nebius.iam.v1.ProfileService/Get`. */
+export const defaultGrpcTarget = 'cpl.iam.api.nebius.cloud:443'
+
+async function callProfileService(
+  options: RealModeOptions,
+  provider: TokenProvider,
+  out: DemoConsole,
+): Promise<boolean> {
+  const target = options.grpcTarget ?? defaultGrpcTarget
+  const rootCert =
+    options.grpcRootCert === undefined ? undefined : await readFile(options.grpcRootCert, 'utf8')
+  // The token goes to this one target: its https origin, port 443 unless the target names another.
+  const origin = `https://${/:\d+$/.test(target) ? target : `${target}:443`}`
+  const profiles = createProfileCall('grpc-js', { target, rootCert }, { provider, origins: [origin] })
+  try {
+    const result = await profiles.get()
+    out.line(
+      `gRPC ${target} nebius.iam.v1.ProfileService/Get → ${result.status}${result.id === undefined ? '' : ` (${result.id})`}`,
+    )
+    return result.status === 'OK'
+  } finally {
+    profiles.close()
+  }
 }
 
 function providerFor(options: RealModeOptions): TokenProvider & { close?: () => void } {
@@ -63,6 +96,7 @@ export async function runRealMode(
       await response.body?.cancel()
       out.line(`GET ${target.href} → ${response.status}`)
     }
+    if (options.grpc && !(await callProfileService(options, provider, out))) return 1
     return 0
   } catch (caught) {
     const code = NebiusAuthError.isInstance(caught)

@@ -2,7 +2,7 @@
  * `pnpm bench`: every figure is a ratio against a baseline measured in the same process, interleaved, with
  * the median and the interquartile spread of the per-round ratios. Writes bench/results.json.
  *
- * Flags: `--only=micro,adapters,cold,footprint` runs those sections alone (for working on the harness;
+ * Flags: `--only=micro,adapters,grpc,cold,footprint` runs those sections alone (for working on the harness;
  * results.json is then partial). `--no-footprint` skips the npm installs.
  */
 import { writeFileSync } from 'node:fs'
@@ -11,6 +11,7 @@ import { resolve } from 'node:path'
 import { adapterOverhead } from './adapter-overhead.js'
 import { coldStart } from './cold-start.js'
 import { footprint, ourInstallLabel, type Footprint } from './footprint.js'
+import { grpcOverhead } from './grpc-overhead.js'
 import type { Comparison } from './interleave.js'
 import type { KeyImportCheck } from './key-imports.js'
 import { signing, warmGetToken } from './micro.js'
@@ -98,6 +99,22 @@ if (wanted('adapters')) {
   for (const [client, comparison] of Object.entries(adapters)) {
     record(
       `${client} with adapter ÷ bare ${client} (requests/s)`,
+      comparison,
+      '≥ 0.95',
+      (ratio) => ratio >= 0.95,
+    )
+  }
+}
+
+if (wanted('grpc')) {
+  const grpc = await section('gRPC adapter overhead', () => grpcOverhead(14, 400))
+  for (const [client, comparison] of Object.entries(grpc)) {
+    if (client.includes('pass-through')) {
+      record('grpc-js with our credentials ÷ a pass-through interceptor', comparison, 'none', null)
+      continue
+    }
+    record(
+      `${client} with our credentials ÷ fixed authorization (calls/s)`,
       comparison,
       '≥ 0.95',
       (ratio) => ratio >= 0.95,

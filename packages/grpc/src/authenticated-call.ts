@@ -46,7 +46,6 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
   // Unary and server-streaming calls send one message and half-close: they can be sent again as they were.
   const replayable = !options.method_definition.requestStream
   const streamingResponse = options.method_definition.responseStream
-  const waiting = new AbortController()
   const expiry = deadlineMs(options.deadline)
   let upper: InterceptingListener | undefined
   let requestMetadata = new Metadata()
@@ -64,7 +63,6 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
     if (done) return
     done = true
     clearTimeout(deadlineTimer)
-    waiting.abort()
     upper?.onReceiveStatus(status)
   }
 
@@ -130,7 +128,7 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
           return
         }
         // UNAUTHENTICATED is gRPC's 401: the shared rule decides, as for the HTTP adapters.
-        const outcome = { status: 401, url: origin, sentToken, signal: waiting.signal }
+        const outcome = { status: 401, url: origin, sentToken }
         if (!mayRetry()) {
           void authorizer.forgetRejected(outcome)
           deliver()
@@ -142,8 +140,8 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
             if (fresh === undefined) deliver()
             else startAttempt(fresh)
           },
-          // Only an abort rejects here (a failed refresh means no retry), and the abort already ended the call.
-          () => undefined,
+          // A failed refresh resolves to "no retry"; nothing rejects here without a signal.
+          deliver,
         )
       },
     }
@@ -171,8 +169,11 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
         startAttempt(undefined)
         return
       }
-      authorizer.tokenFor(origin, waiting.signal).then(startAttempt, (error: unknown) => {
-        if (!waiting.signal.aborted) finish(tokenFailureStatus(error))
+      // No abort signal: a call that ends while it waits (deadline, cancel) simply ignores the token when it
+      // comes, and the provider's shared exchange was never the call's to stop. Creating and aborting a
+      // signal per call cost more than the rest of the interceptor together.
+      authorizer.tokenFor(origin).then(startAttempt, (error: unknown) => {
+        if (!done) finish(tokenFailureStatus(error))
       })
     },
   }

@@ -22,6 +22,9 @@ const lanes = [
   { node: '24', package: 'ky', module: 'ky' },
   { node: '24', package: 'ky', module: 'ky-2' },
   { node: '24', package: 'fetch', module: 'fetch' },
+  // The gRPC adapters' suites run every supported client line themselves (grpc-js 1.10 and 1.14); Node 24 here.
+  { node: '24', package: 'grpc', module: 'grpc-js' },
+  { node: '24', package: 'connect', module: 'connect' },
 ]
 
 function nodeBinary(line) {

@@ -10,8 +10,8 @@
  */
 import {
   InterceptingCall,
-  Metadata,
   status as GrpcStatus,
+  type Metadata,
   type InterceptingListener,
   type InterceptorOptions,
   type NextCall,
@@ -48,7 +48,7 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
   const streamingResponse = options.method_definition.responseStream
   const expiry = deadlineMs(options.deadline)
   let upper: InterceptingListener | undefined
-  let requestMetadata = new Metadata()
+  let requestMetadata: Metadata | undefined
   let attempt: Attempt | undefined
   let attemptCount = 0
   let sentMessage: { value: unknown } | undefined
@@ -72,7 +72,7 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
   }
 
   const startAttempt = (token: string | undefined): void => {
-    if (done) return
+    if (done || requestMetadata === undefined) return
     const metadata = requestMetadata.clone()
     if (token !== undefined) metadata.set('authorization', bearer(token))
     attemptCount += 1
@@ -207,7 +207,9 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
       return attempt?.getPeer() ?? origin.host
     },
     getAuthContext() {
-      return attempt?.getAuthContext() ?? null
+      // grpc-js added getAuthContext in 1.13; an older attempt has none to give.
+      const current = attempt as Partial<Attempt> | undefined
+      return current?.getAuthContext?.() ?? null
     },
   }
   return new InterceptingCall(switchboard, {

@@ -5,10 +5,12 @@ import { handleApi } from './api-handlers.js'
 import { EXCHANGE_PATH, handleExchange } from './exchange-handler.js'
 import { applyFault, createFaultQueue } from './faults.js'
 import { authorizationHeaders, sendOAuthError } from './http-helpers.js'
+import { createOidcIssuer, handleOidc, OIDC_PATH_PREFIX } from './oidc-issuer.js'
 import { createServiceAccount, registerKey } from './service-accounts.js'
 import { createState, validateTokenTtl, type EmulatorState } from './state.js'
 import { startGrpcFace, type GrpcFace } from './grpc-face.js'
 import type { Emulator, EmulatorGrpc, EmulatorOptions } from './types.js'
+import { addFederatedCredentials, allowImpersonation } from './workload-identity-state.js'
 
 function validateOptions(options: EmulatorOptions): void {
   const { port, host, tokenTtl, now } = options
@@ -85,6 +87,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return
       }
       await handleExchange(state, request, response)
+    } else if (url.pathname.startsWith(OIDC_PATH_PREFIX)) {
+      handleOidc(state, request, response, url)
     } else if (url.pathname.startsWith('/v1/')) {
       await handleApi(state, request, response, url)
     } else {
@@ -129,6 +133,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...(grpc === undefined ? {} : { grpc: { address: grpc.address, rootCert: grpc.rootCert } }),
     createServiceAccount: (accountOptions) => createServiceAccount(state, accountOptions),
     registerKey: (publicKeyPem, serviceAccountId) => registerKey(state, publicKeyPem, serviceAccountId),
+    addFederatedCredentials: (bindingOptions) => addFederatedCredentials(state, bindingOptions),
+    allowImpersonation: (grant) => {
+      allowImpersonation(state, grant)
+    },
+    oidcIssuer: () => createOidcIssuer(state, url),
     revoke(token) {
       let count = 0
       for (const [value, tokenRecord] of state.tokens) {

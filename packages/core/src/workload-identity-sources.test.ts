@@ -170,10 +170,11 @@ describe("fromEnvironment: this library's NEBIUS_AUTH_FEDERATED_* variables", ()
 
   it('refuses a half-configured set instead of silently using something else', async () => {
     const iam = await startIam()
-    for (const env of [
+    const halves: Record<string, string>[] = [
       { NEBIUS_AUTH_FEDERATED_SERVICE_ACCOUNT_ID: 'serviceaccount-e00pod' },
       { NEBIUS_AUTH_FEDERATED_TOKEN_FILE: '/var/run/secrets/tokens/nebius' },
-    ]) {
+    ]
+    for (const env of halves) {
       const error = await provider(iam.url, env)
         .getToken()
         .catch((caught: unknown) => caught)

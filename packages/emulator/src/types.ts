@@ -24,6 +24,13 @@ export interface EmulatorOptions {
    * emulator-only `nebius_auth.emulator.v1.TestService`. Default `false`.
    */
   readonly grpc?: boolean
+  /**
+   * Serve the HTTP face (exchange, API, OIDC issuers) over HTTPS with a certificate made at start for
+   * `localhost`, `127.0.0.1` and `::1`; `url` becomes `https://127.0.0.1:<port>` and `rootCert` holds the
+   * certificate to trust (`NODE_EXTRA_CA_CERTS`, or a client's CA option). For testing TLS, custom CAs
+   * and proxies. Default `false`.
+   */
+  readonly tls?: boolean
 }
 
 /**
@@ -302,6 +309,8 @@ export interface Emulator {
   readonly exchangeEndpoint: string
   /** The gRPC face, when started with `{ grpc: true }`. */
   readonly grpc?: EmulatorGrpc
+  /** The self-signed certificate (PEM) of the HTTPS face, when started with `{ tls: true }`. */
+  readonly rootCert?: string
   /** Make a service account with a fresh RSA key pair and register its public key. */
   createServiceAccount(options?: CreateServiceAccountOptions): EmulatedServiceAccount
   /** Register an RSA public key (SPKI or PKCS#1 PEM, ≥ 2048 bits); a new service account unless one is named. */

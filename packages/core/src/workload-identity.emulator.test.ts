@@ -53,6 +53,22 @@ async function rejectionOf(promise: Promise<unknown>): Promise<TokenExchangeErro
   return error
 }
 
+/** A service account allowed to impersonate a new target account, as a `serviceAccount` provider. */
+function grantedActor(): { actor: ReturnType<typeof serviceAccount>; targetId: string } {
+  const actorAccount = emulator.createServiceAccount({ keyBits: 2048 })
+  const targetId = emulator.createServiceAccount({ keyBits: 2048 }).serviceAccountId
+  emulator.allowImpersonation({ actor: actorAccount.serviceAccountId, serviceAccountId: targetId })
+  const actor = track(
+    serviceAccount({
+      serviceAccountId: actorAccount.serviceAccountId,
+      publicKeyId: actorAccount.publicKeyId,
+      privateKey: actorAccount.privateKeyPem,
+      endpoint: emulator.exchangeEndpoint,
+    }),
+  )
+  return { actor, targetId }
+}
+
 describe('federatedCredentials against the emulator', () => {
   it('exchanges a JWT given as a string', async () => {
     const endpoint = emulator.exchangeEndpoint
@@ -157,75 +173,34 @@ describe('federatedCredentials against the emulator', () => {
 
 describe('impersonate against the emulator', () => {
   it('acts as the target with a service-account actor', async () => {
-    const actorAccount = emulator.createServiceAccount({ keyBits: 2048 })
-    const target = emulator.createServiceAccount({ keyBits: 2048 })
-    emulator.allowImpersonation({
-      actor: actorAccount.serviceAccountId,
-      serviceAccountId: target.serviceAccountId,
-    })
-    const actor = track(
-      serviceAccount({
-        serviceAccountId: actorAccount.serviceAccountId,
-        publicKeyId: actorAccount.publicKeyId,
-        privateKey: actorAccount.privateKeyPem,
-        endpoint: emulator.exchangeEndpoint,
-      }),
-    )
+    const { actor, targetId } = grantedActor()
     const provider = track(
-      impersonate({ serviceAccountId: target.serviceAccountId, actor, endpoint: emulator.exchangeEndpoint }),
+      impersonate({ serviceAccountId: targetId, actor, endpoint: emulator.exchangeEndpoint }),
     )
-    expect(await whoami((await provider.getToken()).token)).toBe(target.serviceAccountId)
+    expect(await whoami((await provider.getToken()).token)).toBe(targetId)
   })
 
   it('refreshes a revoked service-account actor once and succeeds', async () => {
-    const actorAccount = emulator.createServiceAccount({ keyBits: 2048 })
-    const target = emulator.createServiceAccount({ keyBits: 2048 })
-    emulator.allowImpersonation({
-      actor: actorAccount.serviceAccountId,
-      serviceAccountId: target.serviceAccountId,
-    })
-    const actor = track(
-      serviceAccount({
-        serviceAccountId: actorAccount.serviceAccountId,
-        publicKeyId: actorAccount.publicKeyId,
-        privateKey: actorAccount.privateKeyPem,
-        endpoint: emulator.exchangeEndpoint,
-      }),
-    )
+    const { actor, targetId } = grantedActor()
     emulator.revoke((await actor.getToken()).token)
     const provider = track(
-      impersonate({ serviceAccountId: target.serviceAccountId, actor, endpoint: emulator.exchangeEndpoint }),
+      impersonate({ serviceAccountId: targetId, actor, endpoint: emulator.exchangeEndpoint }),
     )
-    expect(await whoami((await provider.getToken()).token)).toBe(target.serviceAccountId)
+    expect(await whoami((await provider.getToken()).token)).toBe(targetId)
   })
 
   it('acts as the target with a static-token actor, and reports its revocation without retrying', async () => {
-    const actorAccount = emulator.createServiceAccount({ keyBits: 2048 })
-    const target = emulator.createServiceAccount({ keyBits: 2048 })
-    emulator.allowImpersonation({
-      actor: actorAccount.serviceAccountId,
-      serviceAccountId: target.serviceAccountId,
-    })
-    const source = track(
-      serviceAccount({
-        serviceAccountId: actorAccount.serviceAccountId,
-        publicKeyId: actorAccount.publicKeyId,
-        privateKey: actorAccount.privateKeyPem,
-        endpoint: emulator.exchangeEndpoint,
-      }),
-    )
+    const { actor: source, targetId } = grantedActor()
     const { token: actorToken } = await source.getToken()
     const endpoint = emulator.exchangeEndpoint
     const provider = track(
-      impersonate({ serviceAccountId: target.serviceAccountId, actor: staticToken(actorToken), endpoint }),
+      impersonate({ serviceAccountId: targetId, actor: staticToken(actorToken), endpoint }),
     )
-    expect(await whoami((await provider.getToken()).token)).toBe(target.serviceAccountId)
+    expect(await whoami((await provider.getToken()).token)).toBe(targetId)
 
     emulator.revoke(actorToken)
     const before = emulator.stats().exchanges.rejected
-    const again = track(
-      impersonate({ serviceAccountId: target.serviceAccountId, actor: staticToken(actorToken), endpoint }),
-    )
+    const again = track(impersonate({ serviceAccountId: targetId, actor: staticToken(actorToken), endpoint }))
     const error = await rejectionOf(again.getToken())
     expect(error.code).toBe('ERR_EXCHANGE_REJECTED')
     expect(emulator.stats().exchanges.rejected - before).toBe(1)
@@ -233,22 +208,9 @@ describe('impersonate against the emulator', () => {
   })
 
   it('shares one exchange among 1,000 concurrent cold callers', async () => {
-    const actorAccount = emulator.createServiceAccount({ keyBits: 2048 })
-    const target = emulator.createServiceAccount({ keyBits: 2048 })
-    emulator.allowImpersonation({
-      actor: actorAccount.serviceAccountId,
-      serviceAccountId: target.serviceAccountId,
-    })
-    const actor = track(
-      serviceAccount({
-        serviceAccountId: actorAccount.serviceAccountId,
-        publicKeyId: actorAccount.publicKeyId,
-        privateKey: actorAccount.privateKeyPem,
-        endpoint: emulator.exchangeEndpoint,
-      }),
-    )
+    const { actor, targetId } = grantedActor()
     const provider = track(
-      impersonate({ serviceAccountId: target.serviceAccountId, actor, endpoint: emulator.exchangeEndpoint }),
+      impersonate({ serviceAccountId: targetId, actor, endpoint: emulator.exchangeEndpoint }),
     )
     const before = emulator.stats().exchanges.accepted
     const tokens = await Promise.all(Array.from({ length: 1000 }, () => provider.getToken()))

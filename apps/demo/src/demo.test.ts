@@ -36,6 +36,8 @@ describe('offline demo', () => {
       expect(stdout).toMatch(new RegExp(`\\n\\s+${client}\\s+20\\s+1\\s+20 × OK \\(gRPC\\)`))
     expect(stdout).toContain('grpc-js: 1 × UNAUTHENTICATED → 1 refresh → 1 retry → OK')
     expect(stdout).toContain('ERR_KEY_INVALID')
+    expect(stdout).toContain('ok: a CI job with no key')
+    expect(stdout).toContain('ok: impersonation')
     expect(code).toBe(0)
   })
 })

@@ -9,6 +9,7 @@ import {
   revokedTokenGrpc,
 } from './offline-steps.js'
 import type { Check, DemoConsole } from './output.js'
+import { ciJobWithoutKey, impersonation } from './workload-identity-steps.js'
 
 /** Every token the emulator saw in an Authorization header, and the key: none may appear in the output. */
 function leakedSecrets(printed: readonly string[], secrets: readonly string[]): number {
@@ -33,6 +34,8 @@ export async function runOfflineDemo(out: DemoConsole): Promise<boolean> {
       ['3b. A revoked token (gRPC)', revokedTokenGrpc],
       ['4. An exchange outage', exchangeOutage],
       ['5. Bad keys', badKeys],
+      ['7. A CI job with no key', ciJobWithoutKey],
+      ['8. Impersonation', impersonation],
     ] as const
     for (const [title, step] of steps) {
       out.line('')

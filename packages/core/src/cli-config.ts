@@ -24,6 +24,10 @@ export interface CliProfile {
   readonly privateKey?: string
   readonly serviceAccountCredentialsFilePath?: string
   readonly tokenFile?: string
+  /** `federated-subject-credentials-file-path`: a file holding an external OIDC JWT (federated credentials). */
+  readonly federatedSubjectCredentialsFilePath?: string
+  /** `impersonate-service-account-id`: the service account that whatever the profile yields acts as. */
+  readonly impersonateServiceAccountId?: string
   /** The API endpoint host, such as `api.eu.nebius.cloud`; informational, see `fromEnvironment`. */
   readonly endpoint?: string
 }
@@ -67,6 +71,8 @@ const fields = {
   'private-key': 'privateKey',
   'service-account-credentials-file-path': 'serviceAccountCredentialsFilePath',
   'token-file': 'tokenFile',
+  'federated-subject-credentials-file-path': 'federatedSubjectCredentialsFilePath',
+  'impersonate-service-account-id': 'impersonateServiceAccountId',
   endpoint: 'endpoint',
 } as const
 type ProfileField = (typeof fields)[keyof typeof fields]
@@ -74,6 +80,7 @@ const pathFields = new Set<ProfileField>([
   'privateKeyFilePath',
   'serviceAccountCredentialsFilePath',
   'tokenFile',
+  'federatedSubjectCredentialsFilePath',
 ])
 
 let yaml: typeof Yaml | undefined

@@ -98,9 +98,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Server text for an error field: secrets redacted, control characters dropped, length capped. */
-function clean(value: string, subjectToken: string, limit: number): string {
+function clean(value: string, secrets: readonly string[], limit: number): string {
   // eslint-disable-next-line no-control-regex -- removing control characters is the point
-  const text = redactSecrets(value, [subjectToken]).replace(/[\x00-\x1f\x7f]+/g, ' ')
+  const text = redactSecrets(value, secrets).replace(/[\x00-\x1f\x7f]+/g, ' ')
   return text.length > limit ? `${text.slice(0, limit)}…` : text
 }
 
@@ -121,14 +121,14 @@ function invalidResponse(message: string, status: number): TokenExchangeError {
  *
  * @example
  * ```ts
- * const token = parseSuccess(response, await readLimited(response, maximumBodySize), sentAt)
+ * const token = parseSuccess(response, await readLimited(response, maximumBodySize), sentAt, [assertion])
  * ```
  */
 export function parseSuccess(
   response: Response,
   text: string | undefined,
   sentAt: number,
-  subjectToken: string,
+  secrets: readonly string[],
 ): ExchangedToken {
   const { status } = response
   const body = parseJson(text)
@@ -163,7 +163,7 @@ export function parseSuccess(
     expiresAt,
     tokenType,
     // Server text that is shown to users: a server that echoes the assertion here must not leak it.
-    issuedTokenType: redactSecrets(issuedTokenType, [subjectToken]),
+    issuedTokenType: redactSecrets(issuedTokenType, secrets),
     expiresIn,
   })
 }
@@ -171,26 +171,27 @@ export function parseSuccess(
 /**
  * Turns a non-2xx response into a transient outcome (408, 429, 5xx) or throws the permanent error:
  * `ERR_EXCHANGE_REJECTED` for an RFC 6749 §5.2 error, `ERR_EXCHANGE_INVALID_RESPONSE` for anything else.
- * Server-supplied text is cleaned of the subject token before it lands in the error.
+ * Server-supplied text is cleaned of the request's secrets (subject and actor tokens) before it lands in
+ * the error.
  *
  * @example
  * ```ts
- * const transient = classifyFailure(response, text, assertion, Date.now()) // or throws
+ * const transient = classifyFailure(response, text, [assertion], Date.now()) // or throws
  * ```
  */
 export function classifyFailure(
   response: Response,
   text: string | undefined,
-  subjectToken: string,
+  secrets: readonly string[],
   now: number,
 ): Transient {
   const { status } = response
   const body = parseJson(text)
   const oauth = isRecord(body) && typeof body.error === 'string' ? body : undefined
-  const error = oauth ? clean(oauth.error as string, subjectToken, 100) : undefined
+  const error = oauth ? clean(oauth.error as string, secrets, 100) : undefined
   const description =
     oauth && typeof oauth.error_description === 'string'
-      ? clean(oauth.error_description, subjectToken, 500)
+      ? clean(oauth.error_description, secrets, 500)
       : undefined
   if (status === 408 || status === 429 || status >= 500) {
     return {

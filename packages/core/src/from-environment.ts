@@ -12,6 +12,11 @@ import { staticToken, tokenProblem } from './static-token.js'
 import { tokenFile } from './token-file.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
 import { defaultMetadataEndpoint, vmMetadata } from './vm-metadata.js'
+import {
+  federatedFromEnvironment,
+  federatedFromProfile,
+  withProfileImpersonation,
+} from './workload-identity-sources.js'
 
 /**
  * Options of {@link fromEnvironment}.
@@ -79,14 +84,20 @@ function describeError(error: unknown): string {
  * first match wins:
  *
  * 1. `NEBIUS_IAM_TOKEN`: a ready token (`staticToken`).
- * 2. The CLI config profile (`configFile`, default `~/.nebius/config.yaml`; profile: the `profile`
+ * 2. This library's own variables (not the Nebius CLI's) for CI jobs and pods:
+ *    `NEBIUS_AUTH_FEDERATED_SERVICE_ACCOUNT_ID` with `NEBIUS_AUTH_FEDERATED_TOKEN_FILE`, or in GitHub
+ *    Actions the job's OIDC token (audience `NEBIUS_AUTH_FEDERATED_AUDIENCE`) (`federatedCredentials`).
+ * 3. The CLI config profile (`configFile`, default `~/.nebius/config.yaml`; profile: the `profile`
  *    option, `NEBIUS_PROFILE`, the config's `default`, the only profile): its `token-file` (`tokenFile`),
- *    or a service account from `service-account-credentials-file-path`, or from `service-account-id`,
- *    `public-key-id` and `private-key-file-path` or an inline `private-key` (`serviceAccount`). A
+ *    or federated credentials from `federated-subject-credentials-file-path` and `service-account-id`
+ *    (`federatedCredentials`, the file re-read per exchange), or a service account from
+ *    `service-account-credentials-file-path`, or from `service-account-id`, `public-key-id` and
+ *    `private-key-file-path` or an inline `private-key` (`serviceAccount`); with
+ *    `impersonate-service-account-id`, what the profile yields acts as that account (`impersonate`). A
  *    `federation` profile needs the CLI, so the search goes on with that profile.
- * 3. `~/.nebius/credentials.json` (`serviceAccount`).
- * 4. A `nebius` executable in an absolute directory of `PATH` (`cliToken`), found without a shell.
- * 5. The VM metadata service (`vmMetadata`), if it hands out a token within 500 ms.
+ * 4. `~/.nebius/credentials.json` (`serviceAccount`).
+ * 5. A `nebius` executable in an absolute directory of `PATH` (`cliToken`), found without a shell.
+ * 6. The VM metadata service (`vmMetadata`), if it hands out a token within 500 ms.
  *
  * Nothing is read at construction. The first `getToken` resolves the source, once; concurrent first calls
  * share that resolution, and later calls go straight to the provider found, `rejected` and `signal`
@@ -126,7 +137,14 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
   }
 
   function fromProfile(profile: CliProfile, path: string): Provider | undefined {
+    const provider = ownProviderOf(profile, path)
+    return provider === undefined ? undefined : withProfileImpersonation(profile, provider, shared)
+  }
+
+  function ownProviderOf(profile: CliProfile, path: string): Provider | undefined {
     if (profile.tokenFile !== undefined) return tokenFile(profile.tokenFile)
+    const federated = federatedFromProfile(profile, path, shared)
+    if (federated !== undefined) return federated
     const { serviceAccountId, publicKeyId, privateKey, privateKeyFilePath } = profile
     const credentialsFile = profile.serviceAccountCredentialsFilePath
     const authType = profile.authType?.toLowerCase()
@@ -164,6 +182,10 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
       return staticToken(environmentToken)
     }
     tried.push('NEBIUS_IAM_TOKEN (not set)')
+
+    const federated = federatedFromEnvironment(env, shared)
+    if (federated !== undefined) return federated
+    tried.push('NEBIUS_AUTH_FEDERATED_SERVICE_ACCOUNT_ID (not set)')
 
     const requestedProfile = profileOption?.trim() ?? (env.NEBIUS_PROFILE?.trim() || undefined)
     const configPath = configFile ?? (home === undefined ? undefined : join(home, '.nebius', 'config.yaml'))

@@ -9,7 +9,12 @@ export { parseCredentials, readCredentialsFile } from './credentials-file.js'
 export type { ReadCredentialsFileOptions } from './credentials-file.js'
 export { assertionAudience, signAssertion } from './rs256-signer.js'
 export type { SignAssertionOptions } from './rs256-signer.js'
-export { defaultExchangeEndpoint, exchangeToken } from './token-exchange.js'
+export {
+  defaultExchangeEndpoint,
+  exchangeToken,
+  jwtTokenType,
+  subjectIdentifierTokenType,
+} from './token-exchange.js'
 export type { ExchangedToken, ExchangeTokenOptions } from './token-exchange.js'
 export { cachedProvider } from './token-cache.js'
 export type { CacheOptions } from './token-cache.js'
@@ -32,6 +37,12 @@ export { cliToken } from './cli-token.js'
 export type { CliTokenOptions } from './cli-token.js'
 export { defaultMetadataEndpoint, vmMetadata } from './vm-metadata.js'
 export type { VmMetadataOptions } from './vm-metadata.js'
+export { federatedCredentials } from './federated-credentials.js'
+export type { FederatedCredentialsOptions } from './federated-credentials.js'
+export { githubActionsToken } from './github-actions-token.js'
+export type { GitHubActionsTokenOptions } from './github-actions-token.js'
+export { impersonate } from './impersonate.js'
+export type { ImpersonateOptions } from './impersonate.js'
 export { fromEnvironment } from './from-environment.js'
 export type { FromEnvironmentOptions } from './from-environment.js'
 

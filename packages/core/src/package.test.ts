@@ -17,10 +17,14 @@ describe('@nebius-auth/core entry', () => {
       'defaultMetadataEndpoint',
       'defaultNebiusOrigins',
       'exchangeToken',
+      'federatedCredentials',
       'fileStore',
       'fromEnvironment',
+      'githubActionsToken',
+      'impersonate',
       'importPrivateKey',
       'isLoopbackHost',
+      'jwtTokenType',
       'parseCredentials',
       'readCredentialsFile',
       'redactClientRequest',
@@ -30,6 +34,7 @@ describe('@nebius-auth/core entry', () => {
       'serviceAccount',
       'signAssertion',
       'staticToken',
+      'subjectIdentifierTokenType',
       'tokenFile',
       'vmMetadata',
     ])
@@ -52,6 +57,9 @@ describe('@nebius-auth/core entry', () => {
       'fromEnvironment',
       'fileStore',
       'sanitizeToken',
+      'federatedCredentials',
+      'githubActionsToken',
+      'impersonate',
     ]
     for (const name of designed) expect(typeof entry[name], name).toBe('function')
   })

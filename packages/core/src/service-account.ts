@@ -1,9 +1,7 @@
-import { inspect } from 'node:util'
-
-import { markHonoursSignal } from './abortable.js'
 import { readCredentialsFile, readSecretFile } from './credentials-file.js'
 import { CredentialsError } from './errors.js'
 import { importPrivateKey } from './private-key.js'
+import { providerObject } from './provider-object.js'
 import { signAssertion } from './rs256-signer.js'
 import { cachedProvider, type CacheOptions } from './token-cache.js'
 import { exchangeToken, parseEndpoint } from './token-exchange.js'
@@ -215,18 +213,7 @@ export function serviceAccount(options: ServiceAccountOptions): TokenProvider & 
     { ...options, storeKey: storeKeyOf(options, loadKey) },
   )
 
-  const describe = (): string => '[ServiceAccountProvider]'
-  // getToken is the cache's own, so it honours an abort as the cache does (see markHonoursSignal).
-  const provider = markHonoursSignal({
-    getToken: cache.getToken.bind(cache),
-    close: cache.close.bind(cache),
-  })
-  // Nothing secret lives on the object (the key and tokens stay in closures); these keep it that way
-  // for debuggers and loggers that would otherwise print whatever they find.
-  Object.defineProperties(provider, {
-    toString: { value: describe },
-    toJSON: { value: describe },
-    [inspect.custom]: { value: describe },
-  })
-  return provider
+  // getToken is the cache's own, so it honours an abort as the cache does; nothing secret lives on the
+  // object (the key and tokens stay in closures), and it prints as its name only.
+  return providerObject(cache, 'ServiceAccountProvider')
 }

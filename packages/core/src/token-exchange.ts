@@ -51,7 +51,36 @@ export interface ExchangeTokenOptions {
   random?: () => number
   /** Waits between attempts; tests inject an instant one. Must reject with `signal.reason` on abort. */
   sleep?: (milliseconds: number, signal: AbortSignal | undefined) => Promise<void>
+  /**
+   * RFC 8693 `subject_token_type`. Default {@link jwtTokenType} (a signed assertion); federated
+   * credentials and impersonation send the service account ID as {@link subjectIdentifierTokenType}.
+   */
+  subjectTokenType?: string
+  /** RFC 8693 `actor_token`: an external OIDC JWT or an access token. A secret, like the subject token. */
+  actorToken?: string
+  /** RFC 8693 `actor_token_type`; required with `actorToken`. */
+  actorTokenType?: string
 }
+
+/**
+ * RFC 8693 §3 token type of a JWT: a service-account assertion, or an external OIDC token as actor.
+ *
+ * @example
+ * ```ts
+ * await exchangeToken(serviceAccountId, { subjectTokenType: subjectIdentifierTokenType, actorToken: jwt, actorTokenType: jwtTokenType })
+ * ```
+ */
+export const jwtTokenType = 'urn:ietf:params:oauth:token-type:jwt'
+
+/**
+ * Nebius's token type for a subject given by its ID (a service account ID), used with an actor token.
+ *
+ * @example
+ * ```ts
+ * await exchangeToken('serviceaccount-e00example', { subjectTokenType: subjectIdentifierTokenType, actorToken, actorTokenType })
+ * ```
+ */
+export const subjectIdentifierTokenType = 'urn:nebius:params:oauth:token-type:subject_identifier'
 
 const maximumAttempts = 3
 const defaultTimeout = 5000
@@ -101,11 +130,22 @@ function validateOptions(subjectToken: string, options: ExchangeTokenOptions): U
     if (value !== undefined && typeof value !== 'function')
       throw new TypeError(`options.${name} must be a function`)
   }
+  const { subjectTokenType, actorToken, actorTokenType } = options
+  for (const [name, value] of Object.entries({ subjectTokenType, actorToken, actorTokenType })) {
+    if (value !== undefined && (typeof value !== 'string' || value === ''))
+      throw new TypeError(`options.${name} must be a non-empty string`)
+  }
+  // RFC 8693 §2.1: actor_token_type is REQUIRED when actor_token is present, and MUST NOT be otherwise.
+  if ((actorToken === undefined) !== (actorTokenType === undefined)) {
+    throw new TypeError('options.actorToken and options.actorTokenType go together')
+  }
   return url
 }
 
 /**
  * Exchanges a signed assertion for an access token (RFC 8693 token exchange, as Nebius IAM implements it).
+ * With `actorToken`, the same request carries an actor (federated credentials, impersonation); the
+ * subject is then usually a service account ID sent as {@link subjectIdentifierTokenType}.
  *
  * Each attempt has `timeout` ms. Network errors, timeouts, HTTP 408, 429 and 5xx are retried, up to three
  * attempts, after 1 s × 1.5ⁿ ±20% or the server's `Retry-After` (up to 10 s; longer ends the retries).
@@ -134,13 +174,21 @@ export async function exchangeToken(
   } = options
   const fetchFunction = options.fetch ?? globalThis.fetch
   signal?.throwIfAborted()
+  const { subjectTokenType = jwtTokenType, actorToken, actorTokenType } = options
   // RFC 8693 §2.1, with Nebius's token types.
-  const body = new URLSearchParams({
+  const form = new URLSearchParams({
     grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
     requested_token_type: accessTokenType,
     subject_token: subjectToken,
-    subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-  }).toString()
+    subject_token_type: subjectTokenType,
+  })
+  if (actorToken !== undefined && actorTokenType !== undefined) {
+    form.set('actor_token', actorToken)
+    form.set('actor_token_type', actorTokenType)
+  }
+  const body = form.toString()
+  // Whatever the server echoes back is cleaned of both credentials before it reaches an error.
+  const secrets = actorToken === undefined ? [subjectToken] : [subjectToken, actorToken]
 
   let last: Transient | undefined
   let note = ''
@@ -175,8 +223,8 @@ export async function exchangeToken(
             signal: controller.signal,
           })
           const text = await readLimited(response, maximumBodySize)
-          if (response.ok) return parseSuccess(response, text, sentAt, subjectToken)
-          return classifyFailure(response, text, subjectToken, now())
+          if (response.ok) return parseSuccess(response, text, sentAt, secrets)
+          return classifyFailure(response, text, secrets, now())
         })(),
         controller.signal,
       )

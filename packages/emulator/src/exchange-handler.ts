@@ -62,7 +62,7 @@ export async function handleExchange(
     refuse(fields)
     return
   }
-  const outcome = exchange(state, fields)
+  const outcome = await exchange(state, fields)
   if (!outcome.ok) {
     sendOAuthError(response, outcome.status, outcome.error, outcome.description)
     return

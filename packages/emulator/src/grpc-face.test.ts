@@ -238,3 +238,67 @@ describe('the emulator-only TestService', () => {
     test.close()
   })
 })
+
+describe('the gRPC token exchange with an actor', () => {
+  const subjectIdentifier = 'urn:nebius:params:oauth:token-type:subject_identifier'
+  const actorRequest = (subjectToken: string, actorToken: string, actorTokenType: string) =>
+    create(ExchangeTokenRequestSchema, {
+      grantType: GRANT_TYPE,
+      requestedTokenType: ACCESS_TOKEN_TYPE,
+      subjectToken,
+      subjectTokenType: subjectIdentifier,
+      actorToken,
+      actorTokenType,
+    })
+
+  it('verifies federated credentials as the HTTP exchange does', async () => {
+    const issuer = emulator.oidcIssuer()
+    const { serviceAccountId } = emulator.addFederatedCredentials({
+      issuerUrl: issuer.issuerUrl,
+      subject: 'ci',
+    })
+    const tokens = clientFor(TokenExchangeService)
+    try {
+      const good = issuer.mint({ subject: 'ci' })
+      const response = await unary<CreateTokenResponse>(
+        tokens,
+        'Exchange',
+        actorRequest(serviceAccountId, good, JWT_TOKEN_TYPE),
+      )
+      expect(response.accessToken).toMatch(/^v1\./)
+      const wrongSubject = issuer.mint({ subject: 'intruder' })
+      await expect(
+        unary(tokens, 'Exchange', actorRequest(serviceAccountId, wrongSubject, JWT_TOKEN_TYPE)),
+      ).rejects.toMatchObject({ details: expect.stringMatching(/^invalid_grant: actor_token sub/) })
+    } finally {
+      tokens.close()
+    }
+  })
+
+  it('verifies impersonation grants as the HTTP exchange does', async () => {
+    const target = emulator.createServiceAccount({ keyBits: 2048 }).serviceAccountId
+    const actorToken = await grpcToken()
+    const tokens = clientFor(TokenExchangeService)
+    try {
+      await expect(
+        unary(tokens, 'Exchange', actorRequest(target, actorToken, ACCESS_TOKEN_TYPE)),
+      ).rejects.toMatchObject({ details: expect.stringMatching(/^invalid_grant: the actor is not allowed/) })
+      emulator.allowImpersonation({ actor: account.serviceAccountId, serviceAccountId: target })
+      const response = await unary<CreateTokenResponse>(
+        tokens,
+        'Exchange',
+        actorRequest(target, actorToken, ACCESS_TOKEN_TYPE),
+      )
+      const profiles = clientFor(ProfileService)
+      const profile = await unary<GetProfileResponse>(profiles, 'Get', {}, response.accessToken)
+      profiles.close()
+      expect(
+        JSON.stringify(profile, (_key, value: unknown) =>
+          typeof value === 'bigint' ? String(value) : value,
+        ),
+      ).toContain(target)
+    } finally {
+      tokens.close()
+    }
+  })
+})

@@ -101,7 +101,7 @@ function implementations(
           }
         }
         const { request } = call
-        const outcome = exchange(state, {
+        const outcome = await exchange(state, {
           grantType: request.grantType,
           requestedTokenType: request.requestedTokenType,
           subjectToken: request.subjectToken,

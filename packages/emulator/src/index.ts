@@ -18,6 +18,8 @@
  */
 export { startEmulator } from './server.js'
 export type {
+  AddFederatedCredentialsOptions,
+  AllowImpersonationOptions,
   CreateServiceAccountOptions,
   CredentialsFile,
   EmulatedServiceAccount,
@@ -25,7 +27,10 @@ export type {
   EmulatorGrpc,
   EmulatorOptions,
   EmulatorStats,
+  FederatedCredentialsBinding,
   Fault,
+  MintOptions,
+  OidcIssuer,
   RecordedRequest,
   RegisteredKey,
 } from './types.js'

@@ -30,7 +30,7 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Unpadded base64url only: a length of 4n + 1 cannot come from any byte string. */
-function isBase64url(segment: string): boolean {
+export function isBase64url(segment: string): boolean {
   return BASE64URL.test(segment) && segment.length % 4 !== 1
 }
 
@@ -39,7 +39,7 @@ function reject(status: 400 | 401, description: string): JwtRejection {
 }
 
 /** Decodes one base64url segment strictly: no padding, no `+/`, no stray characters, valid UTF-8 JSON object. */
-function decodeJsonSegment(segment: string): Record<string, unknown> | undefined {
+export function decodeJsonSegment(segment: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(utf8.decode(Buffer.from(segment, 'base64url')))
     return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -50,12 +50,12 @@ function decodeJsonSegment(segment: string): Record<string, unknown> | undefined
   }
 }
 
-function isNonEmptyString(value: unknown): value is string {
+export function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value !== ''
 }
 
 /** RFC 7519 §2 NumericDate; Nebius clients send integer seconds, and anything else is refused here. */
-function isIntegerDate(value: unknown): value is number {
+export function isIntegerDate(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 }
 

@@ -1,14 +1,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 
 import { handleApi } from './api-handlers.js'
 import { EXCHANGE_PATH, handleExchange } from './exchange-handler.js'
 import { applyFault, createFaultQueue } from './faults.js'
 import { authorizationHeaders, sendOAuthError } from './http-helpers.js'
+import { createOidcIssuer, handleOidc, OIDC_PATH_PREFIX } from './oidc-issuer.js'
 import { createServiceAccount, registerKey } from './service-accounts.js'
 import { createState, validateTokenTtl, type EmulatorState } from './state.js'
+import { createSelfSignedCertificate } from './tls-certificate.js'
 import { startGrpcFace, type GrpcFace } from './grpc-face.js'
 import type { Emulator, EmulatorGrpc, EmulatorOptions } from './types.js'
+import { addFederatedCredentials, allowImpersonation } from './workload-identity-state.js'
 
 function validateOptions(options: EmulatorOptions): void {
   const { port, host, tokenTtl, now } = options
@@ -22,6 +26,9 @@ function validateOptions(options: EmulatorOptions): void {
   if (now !== undefined && typeof now !== 'function') throw new TypeError('options.now must be a function')
   if (options.grpc !== undefined && typeof options.grpc !== 'boolean') {
     throw new TypeError('options.grpc must be a boolean')
+  }
+  if (options.tls !== undefined && typeof options.tls !== 'boolean') {
+    throw new TypeError('options.tls must be a boolean')
   }
 }
 
@@ -62,6 +69,9 @@ function record(state: EmulatorState, request: IncomingMessage): void {
 export async function startEmulator(
   options: EmulatorOptions & { readonly grpc: true },
 ): Promise<Emulator & { readonly grpc: EmulatorGrpc }>
+export async function startEmulator(
+  options: EmulatorOptions & { readonly tls: true },
+): Promise<Emulator & { readonly rootCert: string }>
 export async function startEmulator(options?: EmulatorOptions): Promise<Emulator>
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   validateOptions(options)
@@ -85,6 +95,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return
       }
       await handleExchange(state, request, response)
+    } else if (url.pathname.startsWith(OIDC_PATH_PREFIX)) {
+      handleOidc(state, request, response, url)
     } else if (url.pathname.startsWith('/v1/')) {
       await handleApi(state, request, response, url)
     } else {
@@ -93,14 +105,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
   }
 
-  const server = createServer((request, response) => {
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
     record(state, request)
     route(request, response).catch(() => {
       // A request that errors mid-body (client gone) leaves nothing to answer; never crash the test run.
       if (!response.headersSent) sendOAuthError(response, 500, 'server_error', 'internal error')
       else response.destroy()
     })
-  })
+  }
+  const certificate =
+    options.tls === true
+      ? createSelfSignedCertificate([...new Set(['localhost', '127.0.0.1', '::1', host])])
+      : undefined
+  const server =
+    certificate === undefined
+      ? createServer(handle)
+      : createHttpsServer({ cert: certificate.certificatePem, key: certificate.privateKeyPem }, handle)
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -111,7 +131,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   })
   const address = server.address() as AddressInfo
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  const url = `http://${hostForUrl}:${address.port}`
+  const url = `${certificate === undefined ? 'http' : 'https'}://${hostForUrl}:${address.port}`
   let grpc: GrpcFace | undefined
   if (options.grpc === true) {
     try {
@@ -127,8 +147,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     url,
     exchangeEndpoint: `${url}${EXCHANGE_PATH}`,
     ...(grpc === undefined ? {} : { grpc: { address: grpc.address, rootCert: grpc.rootCert } }),
+    ...(certificate === undefined ? {} : { rootCert: certificate.certificatePem }),
     createServiceAccount: (accountOptions) => createServiceAccount(state, accountOptions),
     registerKey: (publicKeyPem, serviceAccountId) => registerKey(state, publicKeyPem, serviceAccountId),
+    addFederatedCredentials: (bindingOptions) => addFederatedCredentials(state, bindingOptions),
+    allowImpersonation: (grant) => {
+      allowImpersonation(state, grant)
+    },
+    oidcIssuer: () => createOidcIssuer(state, url),
     revoke(token) {
       let count = 0
       for (const [value, tokenRecord] of state.tokens) {

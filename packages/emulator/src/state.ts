@@ -1,5 +1,6 @@
 import { randomBytes, randomInt, type KeyObject } from 'node:crypto'
 
+import type { FederatedBinding, IssuerRecord } from './workload-identity-state.js'
 import type { RecordedRequest } from './types.js'
 
 /** A registered public key and the service account it authenticates. */
@@ -33,6 +34,12 @@ export interface EmulatorState {
   readonly serviceAccounts: Set<string>
   readonly keys: Map<string, KeyRecord>
   readonly tokens: Map<string, TokenRecord>
+  /** Federated credentials: which external OIDC tokens may act for which service account. */
+  readonly federated: FederatedBinding[]
+  /** Impersonation grants: actor principal ID → the service accounts it may act as. */
+  readonly impersonation: Map<string, Set<string>>
+  /** The OIDC issuers `oidcIssuer()` made, by path segment under `/oidc/`. */
+  readonly issuers: Map<string, IssuerRecord>
   readonly counters: Counters
   readonly requests: RecordedRequest[]
 }
@@ -45,6 +52,9 @@ export function createState(now: () => number, tokenTtl: number): EmulatorState 
     serviceAccounts: new Set(),
     keys: new Map(),
     tokens: new Map(),
+    federated: [],
+    impersonation: new Map(),
+    issuers: new Map(),
     counters: { accepted: 0, rejected: 0, failed: 0, apiRequests: 0, unauthorized: 0 },
     requests: [],
   }

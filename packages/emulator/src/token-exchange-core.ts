@@ -3,13 +3,17 @@
  * `TokenExchangeService/Exchange` (protobuf fields) both hand their request here, so verification,
  * counters and issued tokens are one and the same whichever face a client uses.
  */
+import { verifyFederatedActor } from './federated-verification.js'
 import type { OAuthErrorCode } from './http-helpers.js'
+import { verifyImpersonationActor } from './impersonation-verification.js'
 import { verifySubjectToken } from './jwt-verification.js'
 import { newAccessToken, type EmulatorState } from './state.js'
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange'
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
 export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt'
+/** Nebius's subject type for a service account named by its ID, used with an actor token. */
+export const SUBJECT_IDENTIFIER_TOKEN_TYPE = 'urn:nebius:params:oauth:token-type:subject_identifier'
 
 /** The RFC 8693 §2.1 request parameters, as strings; a missing one is `''`. */
 export interface ExchangeRequestFields {
@@ -71,8 +75,19 @@ function checkFields(fields: ExchangeRequestFields): ExchangeRejection | undefin
     return refuse(400, 'unsupported_grant_type', `grant_type must be ${TOKEN_EXCHANGE_GRANT}`)
   }
   // RFC 8693 §2.2.2: an unacceptable request or subject token type is invalid_request.
-  if (fields.subjectTokenType !== JWT_TOKEN_TYPE) {
-    return refuse(400, 'invalid_request', `subject_token_type must be ${JWT_TOKEN_TYPE}`)
+  if (
+    fields.subjectTokenType !== JWT_TOKEN_TYPE &&
+    fields.subjectTokenType !== SUBJECT_IDENTIFIER_TOKEN_TYPE
+  ) {
+    return refuse(
+      400,
+      'invalid_request',
+      `subject_token_type must be ${JWT_TOKEN_TYPE} or ${SUBJECT_IDENTIFIER_TOKEN_TYPE}`,
+    )
+  }
+  // RFC 8693 §2.1: actor_token_type is REQUIRED with actor_token and MUST NOT be sent without it.
+  if ((fields.actorToken === '') !== (fields.actorTokenType === '')) {
+    return refuse(400, 'invalid_request', 'actor_token and actor_token_type go together')
   }
   if (fields.requestedTokenType !== ACCESS_TOKEN_TYPE) {
     return refuse(400, 'invalid_request', `requested_token_type must be ${ACCESS_TOKEN_TYPE}`)
@@ -81,23 +96,53 @@ function checkFields(fields: ExchangeRequestFields): ExchangeRejection | undefin
 }
 
 /**
- * Who the request may act for: the subject JWT's service account, or why the request is refused. Other
- * kinds of subject (and an actor token) plug in here, so both transports get them at once.
+ * Who the request may act for, or why it is refused: the subject JWT's own service account (a signed
+ * assertion, no actor), or a service account named by ID that the actor token may act for (federated
+ * credentials for an external OIDC JWT, impersonation for an access token).
  */
-function authenticateSubject(
+async function authenticate(
   state: EmulatorState,
   fields: ExchangeRequestFields,
-): ExchangeRejection | { readonly ok: true; readonly serviceAccountId: string } {
-  const verdict = verifySubjectToken(state, fields.subjectToken)
+): Promise<ExchangeRejection | { readonly ok: true; readonly serviceAccountId: string }> {
+  if (fields.subjectTokenType === JWT_TOKEN_TYPE) {
+    if (fields.actorToken !== '') {
+      return refuse(400, 'invalid_request', 'actor_token goes with a subject_identifier subject, not a JWT')
+    }
+    const verdict = verifySubjectToken(state, fields.subjectToken)
+    return verdict.ok ? verdict : refuse(verdict.status, 'invalid_grant', verdict.description)
+  }
+  if (fields.actorToken === '') {
+    return refuse(400, 'invalid_request', 'a subject_identifier subject needs an actor_token')
+  }
+  const serviceAccountId = fields.subjectToken
+  if (!state.serviceAccounts.has(serviceAccountId)) {
+    return refuse(400, 'invalid_grant', 'subject_token is not a known service account')
+  }
+  let verdict
+  if (fields.actorTokenType === JWT_TOKEN_TYPE) {
+    verdict = await verifyFederatedActor(state, serviceAccountId, fields.actorToken)
+  } else if (fields.actorTokenType === ACCESS_TOKEN_TYPE) {
+    verdict = verifyImpersonationActor(state, serviceAccountId, fields.actorToken)
+  } else {
+    return refuse(
+      400,
+      'invalid_request',
+      `actor_token_type must be ${JWT_TOKEN_TYPE} or ${ACCESS_TOKEN_TYPE}`,
+    )
+  }
   return verdict.ok ? verdict : refuse(verdict.status, 'invalid_grant', verdict.description)
 }
 
 /**
  * Verifies an exchange request and issues a token, counting the outcome in `state.counters`. Faults are
- * the caller's (transport's) business and have been applied before this runs.
+ * the caller's (transport's) business and have been applied before this runs. Asynchronous because
+ * federated credentials may need the issuer's keys fetched.
  */
-export function exchange(state: EmulatorState, fields: ExchangeRequestFields): ExchangeOutcome {
-  const checked = checkFields(fields) ?? authenticateSubject(state, fields)
+export async function exchange(
+  state: EmulatorState,
+  fields: ExchangeRequestFields,
+): Promise<ExchangeOutcome> {
+  const checked = checkFields(fields) ?? (await authenticate(state, fields))
   if (!checked.ok) {
     state.counters.rejected += 1
     return checked

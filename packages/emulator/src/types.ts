@@ -24,6 +24,13 @@ export interface EmulatorOptions {
    * emulator-only `nebius_auth.emulator.v1.TestService`. Default `false`.
    */
   readonly grpc?: boolean
+  /**
+   * Serve the HTTP face (exchange, API, OIDC issuers) over HTTPS with a certificate made at start for
+   * `localhost`, `127.0.0.1` and `::1`; `url` becomes `https://127.0.0.1:<port>` and `rootCert` holds the
+   * certificate to trust (`NODE_EXTRA_CA_CERTS`, or a client's CA option). For testing TLS, custom CAs
+   * and proxies. Default `false`.
+   */
+  readonly tls?: boolean
 }
 
 /**
@@ -184,6 +191,107 @@ export interface RecordedRequest {
 }
 
 /**
+ * Options for {@link Emulator.addFederatedCredentials}: which external OIDC tokens may act for a service
+ * account (tokens of `issuerUrl` whose `sub` is `subject`).
+ *
+ * @example
+ * ```ts
+ * emulator.addFederatedCredentials({
+ *   serviceAccountId,
+ *   issuerUrl: 'https://token.actions.githubusercontent.com',
+ *   subject: 'repo:acme/app:ref:refs/heads/main',
+ * })
+ * ```
+ */
+export interface AddFederatedCredentialsOptions {
+  /** The service account. Default: a new one. */
+  readonly serviceAccountId?: string
+  /** The issuer, exactly as tokens carry it in `iss`; `https:` (or `http:` to a loopback host). */
+  readonly issuerUrl: string
+  /** The `sub` claim a token must carry, e.g. `system:serviceaccount:<namespace>:<name>` on Kubernetes. */
+  readonly subject: string
+  /**
+   * The issuer's public keys as a JWK Set (RS256/ES256). Default: fetched from
+   * `${issuerUrl}/.well-known/openid-configuration` → `jwks_uri` when a token is presented.
+   */
+  readonly jwks?: { readonly keys: readonly object[] }
+}
+
+/**
+ * A federated credential as {@link Emulator.addFederatedCredentials} stored it.
+ *
+ * @example
+ * ```ts
+ * const { serviceAccountId } = emulator.addFederatedCredentials({ issuerUrl, subject })
+ * ```
+ */
+export interface FederatedCredentialsBinding {
+  readonly serviceAccountId: string
+  readonly issuerUrl: string
+  readonly subject: string
+}
+
+/**
+ * Options for {@link Emulator.allowImpersonation}.
+ *
+ * @example
+ * ```ts
+ * emulator.allowImpersonation({ actor: developer.serviceAccountId, serviceAccountId: deployer.serviceAccountId })
+ * ```
+ */
+export interface AllowImpersonationOptions {
+  /** The principal whose access tokens may act, e.g. a service account ID. */
+  readonly actor: string
+  /** The service account it may act as. */
+  readonly serviceAccountId: string
+}
+
+/**
+ * Options for {@link OidcIssuer.mint}.
+ *
+ * @example
+ * ```ts
+ * const jwt = issuer.mint({ subject: 'repo:acme/app:ref:refs/heads/main', audience: 'nebius', expiresIn: 600 })
+ * ```
+ */
+export interface MintOptions {
+  /** The `sub` claim. */
+  readonly subject: string
+  /** The `aud` claim. Default: none. */
+  readonly audience?: string | readonly string[]
+  /** Seconds from `issuedAt` to `exp`; negative for an already expired token. Default `300`. */
+  readonly expiresIn?: number
+  /** `iat` (and `nbf`), epoch ms. Default: the emulator's clock. */
+  readonly issuedAt?: number
+  /** Extra or overriding claims (`iss` too, for a token that lies about its issuer). */
+  readonly claims?: Readonly<Record<string, unknown>>
+}
+
+/**
+ * An OIDC issuer served by the emulator (see {@link Emulator.oidcIssuer}): what a CI system or a
+ * Kubernetes cluster is to IAM, on 127.0.0.1.
+ *
+ * @example
+ * ```ts
+ * const issuer = emulator.oidcIssuer()
+ * const { serviceAccountId } = emulator.addFederatedCredentials({ issuerUrl: issuer.issuerUrl, subject: 'ci' })
+ * const jwt = issuer.mint({ subject: 'ci' })
+ * ```
+ */
+export interface OidcIssuer {
+  /** `${emulator.url}/oidc/<n>`; discovery is at `${issuerUrl}/.well-known/openid-configuration`. */
+  readonly issuerUrl: string
+  /** `${issuerUrl}/jwks` */
+  readonly jwksUri: string
+  /** The public JWK Set, for `addFederatedCredentials({ jwks })`. */
+  jwks(): { keys: object[] }
+  /** An RS256 JWT signed with the current key. */
+  mint(options: MintOptions): string
+  /** Start signing with a new key; the old one stays published. */
+  rotateKey(): void
+}
+
+/**
  * A running emulator (see {@link startEmulator}).
  *
  * @example
@@ -201,10 +309,22 @@ export interface Emulator {
   readonly exchangeEndpoint: string
   /** The gRPC face, when started with `{ grpc: true }`. */
   readonly grpc?: EmulatorGrpc
+  /** The self-signed certificate (PEM) of the HTTPS face, when started with `{ tls: true }`. */
+  readonly rootCert?: string
   /** Make a service account with a fresh RSA key pair and register its public key. */
   createServiceAccount(options?: CreateServiceAccountOptions): EmulatedServiceAccount
   /** Register an RSA public key (SPKI or PKCS#1 PEM, ≥ 2048 bits); a new service account unless one is named. */
   registerKey(publicKeyPem: string, serviceAccountId?: string): RegisteredKey
+  /**
+   * Let external OIDC tokens act for a service account (federated credentials): exchanges with
+   * `subject_token` = the account ID and `actor_token` = a JWT of `issuerUrl` whose `sub` is `subject`,
+   * signature, `iss`, `sub` and `exp` checked, succeed; anything else is `invalid_grant`.
+   */
+  addFederatedCredentials(options: AddFederatedCredentialsOptions): FederatedCredentialsBinding
+  /** Let the access tokens of `actor` be exchanged for `serviceAccountId`'s own (impersonation). */
+  allowImpersonation(options: AllowImpersonationOptions): void
+  /** A new OIDC issuer on this emulator: discovery, JWKS, and tokens minted on demand. */
+  oidcIssuer(): OidcIssuer
   /** Revoke one access token, or every current one without an argument; returns how many were revoked. */
   revoke(token?: string): number
   /** Inject a fault into the next exchanges; several calls queue up in order. */

@@ -4,7 +4,7 @@ import {
   redactClientRequest,
   redactedBearer,
   type NebiusAuthOptions,
-} from '@nebius-auth/core'
+} from '@nebius-auth/core/adapter'
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 
 type BeforeRedirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>

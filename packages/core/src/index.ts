@@ -52,9 +52,9 @@ export type { NebiusAuthErrorOptions, TokenExchangeErrorDetails } from './errors
 export type { NebiusAuthEvent, NebiusAuthEventListener } from './events.js'
 export { sanitizeToken } from './sanitize.js'
 
-// Shared by the adapters (@nebius-auth/axios, got, ky, fetch), public so they depend on core's API only.
-export { bearer, createRequestAuthorizer } from './adapter-support.js'
-export type { NebiusAuthOptions, RequestAuthorizer, ResponseOutcome } from './adapter-support.js'
-export { redactClientRequest, redactedBearer, redactHeaders } from './redaction.js'
-export { createOriginMatcher, defaultNebiusOrigins, isLoopbackHost } from './origins.js'
+// Adapter plumbing (createRequestAuthorizer, bearer, the redaction helpers, the origin matcher) lives on the
+// `@nebius-auth/core/adapter` subpath: the adapters need it, applications do not. The options type and the
+// default origins stay here because users write them.
+export type { NebiusAuthOptions } from './adapter-support.js'
+export { defaultNebiusOrigins } from './origins.js'
 export type { OriginsOption } from './origins.js'

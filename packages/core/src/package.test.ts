@@ -8,11 +8,8 @@ describe('@nebius-auth/core entry', () => {
       'NebiusAuthError',
       'TokenExchangeError',
       'assertionAudience',
-      'bearer',
       'cachedProvider',
       'cliToken',
-      'createOriginMatcher',
-      'createRequestAuthorizer',
       'defaultExchangeEndpoint',
       'defaultMetadataEndpoint',
       'defaultNebiusOrigins',
@@ -23,13 +20,9 @@ describe('@nebius-auth/core entry', () => {
       'githubActionsToken',
       'impersonate',
       'importPrivateKey',
-      'isLoopbackHost',
       'jwtTokenType',
       'parseCredentials',
       'readCredentialsFile',
-      'redactClientRequest',
-      'redactHeaders',
-      'redactedBearer',
       'sanitizeToken',
       'serviceAccount',
       'signAssertion',
@@ -62,5 +55,36 @@ describe('@nebius-auth/core entry', () => {
       'impersonate',
     ]
     for (const name of designed) expect(typeof entry[name], name).toBe('function')
+  })
+
+  it('keeps the adapter plumbing off the root export', async () => {
+    const entry: Record<string, unknown> = await import('@nebius-auth/core')
+    for (const name of ['bearer', 'createRequestAuthorizer', 'createOriginMatcher', 'isLoopbackHost']) {
+      expect(entry[name], name).toBeUndefined()
+    }
+  })
+})
+
+describe('@nebius-auth/core/adapter entry', () => {
+  it('exports exactly the kit the adapters share', async () => {
+    const entry: Record<string, unknown> = await import('@nebius-auth/core/adapter')
+    expect(Object.keys(entry).sort()).toEqual([
+      'bearer',
+      'createOriginMatcher',
+      'createRequestAuthorizer',
+      'defaultNebiusOrigins',
+      'isLoopbackHost',
+      'isReplayableBody',
+      'parseURL',
+      'redactClientRequest',
+      'redactHeaders',
+      'redactedBearer',
+    ])
+  })
+
+  it('shares one copy of each helper with the root export', async () => {
+    const root = await import('@nebius-auth/core')
+    const adapter = await import('@nebius-auth/core/adapter')
+    expect(adapter.defaultNebiusOrigins).toBe(root.defaultNebiusOrigins)
   })
 })

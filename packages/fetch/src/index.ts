@@ -13,4 +13,4 @@
  */
 export { withNebiusAuth } from './with-nebius-auth.js'
 // Re-exported as a type only, so users can type their options without importing core themselves.
-export type { NebiusAuthOptions } from '@nebius-auth/core'
+export type { NebiusAuthOptions } from '@nebius-auth/core/adapter'

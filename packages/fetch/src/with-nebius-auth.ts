@@ -1,4 +1,4 @@
-import { bearer, createRequestAuthorizer, type NebiusAuthOptions } from '@nebius-auth/core'
+import { bearer, createRequestAuthorizer, type NebiusAuthOptions } from '@nebius-auth/core/adapter'
 
 type Fetch = typeof globalThis.fetch
 

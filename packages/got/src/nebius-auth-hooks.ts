@@ -10,7 +10,7 @@ import {
   redactHeaders,
   type NebiusAuthOptions,
   type RequestAuthorizer,
-} from '@nebius-auth/core'
+} from '@nebius-auth/core/adapter'
 import type { AfterResponseHook, BeforeErrorHook, BeforeRequestHook, Got, Hooks, Options, Request } from 'got'
 
 /** What this adapter did to one request, found through `options.context` so redirects and retries carry it. */

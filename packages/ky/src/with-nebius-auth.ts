@@ -1,4 +1,4 @@
-import type { NebiusAuthOptions } from '@nebius-auth/core'
+import type { NebiusAuthOptions } from '@nebius-auth/core/adapter'
 import type { Hooks, KyInstance, Options } from 'ky'
 
 import { createHooks, withTransportCapture } from './nebius-auth-hooks.js'

@@ -1,5 +1,6 @@
 /** Scenario 3, part one: the origin matcher and the token sanitizer against arbitrary input. */
-import { createOriginMatcher, sanitizeToken } from '@nebius-auth/core'
+import { sanitizeToken } from '@nebius-auth/core'
+import { createOriginMatcher } from '@nebius-auth/core/adapter'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 

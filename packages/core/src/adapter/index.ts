@@ -1,0 +1,10 @@
+// @nebius-auth/core/adapter: the kit the HTTP and gRPC adapters share, so they cannot drift apart (which
+// URLs get the token, when a 401 earns one retry, how a finished request is redacted). Not the user's API:
+// applications import `@nebius-auth/core`.
+
+export { bearer, createRequestAuthorizer } from '../adapter-support.js'
+export type { NebiusAuthOptions, RequestAuthorizer, ResponseOutcome } from '../adapter-support.js'
+export { redactClientRequest, redactedBearer, redactHeaders } from '../redaction.js'
+export { createOriginMatcher, defaultNebiusOrigins, isLoopbackHost } from '../origins.js'
+export type { OriginsOption } from '../origins.js'
+export { isReplayableBody, parseURL } from './request-parts.js'

@@ -1,9 +1,20 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 // defineConfig rather than defineProject: `test.coverage` is a root-only option, which defineProject's
 // type leaves out. The root config's projects list still picks this file up as the `core` project (it
 // ignores the coverage block there); `pnpm coverage` in this folder runs it as a root config.
 export default defineConfig({
+  resolve: {
+    // Sources under test import `#platform/*`; package.json maps it to dist/, which would load a second copy
+    // of core beside the sources. Point it at the Node sources (the web ones have tests of their own).
+    alias: [
+      {
+        find: /^#platform\/(.*)$/,
+        replacement: fileURLToPath(new URL('./src/platform/node/$1.ts', import.meta.url)),
+      },
+    ],
+  },
   test: {
     name: 'core',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -2,9 +2,10 @@
  * The decisions every HTTP-client adapter shares, kept here once so axios, got, ky and fetch cannot drift
  * apart: which URLs get the token, and whether a 401 earns exactly one retry with a fresh token.
  */
+import { defaultProvider } from '#platform/providers'
+
 import { abortable, honours } from './abortable.js'
 import { emitEvent, type NebiusAuthEventListener } from './events.js'
-import { fromEnvironment } from './from-environment.js'
 import { createOriginMatcher, type OriginsOption } from './origins.js'
 import type { TokenProvider } from './types.js'
 
@@ -22,7 +23,10 @@ import type { TokenProvider } from './types.js'
  * ```
  */
 export interface NebiusAuthOptions {
-  /** Where tokens come from. Default: `fromEnvironment()`, resolved lazily on the first request. */
+  /**
+   * Where tokens come from. Default: `fromEnvironment()`, resolved lazily on the first request (Node.js, Bun
+   * and Deno; required on web runtimes such as Cloudflare Workers and Vercel's edge runtime).
+   */
   provider?: TokenProvider
   /**
    * Origins that receive the token: `'https://host[:port]'`, a leading `'*.'` wildcard label allowed, or a
@@ -130,7 +134,8 @@ export function createRequestAuthorizer(
   }
   const resolved = options ?? {}
   validateOptions(resolved)
-  const provider = resolved.provider ?? fromEnvironment()
+  // fromEnvironment() on Node, Bun and Deno; on a web runtime, an ERR_UNSUPPORTED_RUNTIME asking for `provider`.
+  const provider = resolved.provider ?? defaultProvider()
   const retry = resolved.retryOnUnauthorized ?? true
   const matches = createOriginMatcher(resolved.origins, context.baseURL)
   const signalHonoured = honours(provider)

@@ -5,7 +5,8 @@ import { join } from 'node:path'
 
 import { afterAll, describe, expect, it } from 'vitest'
 
-import { checkFilePermissions, parseCredentials, readCredentialsFile } from './credentials-file.js'
+import { checkFilePermissions, readCredentialsFile } from './credentials-file.js'
+import { parseCredentials } from './keys/parse-credentials.js'
 import { CredentialsError } from './errors.js'
 import type { NebiusAuthEvent } from './events.js'
 import { rsaPkcs1, rsaPkcs8, rsaPublicPem } from './keys.test-support.js'

@@ -1,27 +1,22 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { emitEvent, type NebiusAuthEvent } from './events.js'
 
 const run = promisify(execFile)
 let directory: string
 
-// util.debuglog reads NODE_DEBUG once at process start, so the debug output is checked in a child
-// process running this very module, compiled to plain JavaScript.
+// util.debuglog reads NODE_DEBUG once at process start, so the debug output is checked in a child process
+// running the built module, which reaches util.debuglog through package.json's `#platform/*` (Node condition).
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'nebius-events-'))
-  const source = await readFile(new URL('events.ts', import.meta.url), 'utf8')
-  const { outputText } = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  })
-  await writeFile(join(directory, 'events.mjs'), outputText)
+  const built = new URL('../dist/events.js', import.meta.url).href
   await writeFile(
     join(directory, 'emit.mjs'),
-    `import { emitEvent } from './events.mjs'\n` +
+    `import { emitEvent } from ${JSON.stringify(built)}\n` +
       `emitEvent(undefined, { type: 'refresh-failed', code: 'ERR_EXCHANGE_UNAVAILABLE', duration: 12, retryAt: 5000 })\n`,
   )
 })

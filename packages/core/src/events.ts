@@ -1,4 +1,4 @@
-import { debuglog } from 'node:util'
+import { writeDebugLine } from '#platform/debug-log'
 
 /**
  * What a refreshing provider or an adapter reports through `onEvent` and `NODE_DEBUG=nebius-auth`.
@@ -34,8 +34,6 @@ export type NebiusAuthEvent =
  */
 export type NebiusAuthEventListener = (event: NebiusAuthEvent) => void
 
-const debug = debuglog('nebius-auth')
-
 function describe(event: NebiusAuthEvent): string {
   const { type, ...rest } = event
   const fields = Object.entries(rest).map(([key, value]) => `${key}=${String(value)}`)
@@ -43,11 +41,11 @@ function describe(event: NebiusAuthEvent): string {
 }
 
 /**
- * Delivers an event to the listener (if any) and to `NODE_DEBUG=nebius-auth`. A throwing listener
+ * Delivers an event to the listener (if any) and, on Node, to `NODE_DEBUG=nebius-auth`. A throwing listener
  * cannot break token refresh, so its error is dropped here on purpose.
  */
 export function emitEvent(listener: NebiusAuthEventListener | undefined, event: NebiusAuthEvent): void {
-  if (debug.enabled) debug(describe(event))
+  writeDebugLine(() => describe(event))
   if (listener === undefined) return
   try {
     listener(event)

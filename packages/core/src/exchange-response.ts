@@ -64,7 +64,8 @@ export async function readLimited(response: Response, limit: number): Promise<st
     }
     chunks.push(value)
   }
-  return Buffer.concat(chunks).toString('utf8')
+  const decoder = new TextDecoder()
+  return chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join('') + decoder.decode()
 }
 
 /**

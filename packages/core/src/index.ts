@@ -1,11 +1,14 @@
 // Public API of @nebius-auth/core. Named exports only: anything not listed here is internal on purpose.
+// Node-only functions (files, the CLI, its YAML config) come through `#platform/*`, which package.json maps
+// to src/platform/node on Node, Bun and Deno and to src/platform/web (ERR_UNSUPPORTED_RUNTIME) elsewhere.
 
 export type { AccessToken, GetTokenOptions, ServiceAccountKey, TokenProvider } from './types.js'
 
 // Building blocks.
 export { importPrivateKey } from './private-key.js'
 export type { ImportPrivateKeyOptions } from './private-key.js'
-export { parseCredentials, readCredentialsFile } from './credentials-file.js'
+export { parseCredentials } from './keys/parse-credentials.js'
+export { readCredentialsFile } from '#platform/files'
 export type { ReadCredentialsFileOptions } from './credentials-file.js'
 export { assertionAudience, signAssertion } from './rs256-signer.js'
 export type { SignAssertionOptions } from './rs256-signer.js'
@@ -18,7 +21,7 @@ export {
 export type { ExchangedToken, ExchangeTokenOptions } from './token-exchange.js'
 export { cachedProvider } from './token-cache.js'
 export type { CacheOptions } from './token-cache.js'
-export { fileStore } from './file-store.js'
+export { fileStore } from '#platform/providers'
 export type { FileStoreOptions } from './file-store.js'
 export type { TokenStore } from './token-store.js'
 
@@ -31,9 +34,9 @@ export type {
   ServiceAccountOptions,
 } from './service-account.js'
 export { staticToken } from './static-token.js'
-export { tokenFile } from './token-file.js'
+export { tokenFile } from '#platform/providers'
 export type { TokenFileOptions } from './token-file.js'
-export { cliToken } from './cli-token.js'
+export { cliToken } from '#platform/providers'
 export type { CliTokenOptions } from './cli-token.js'
 export { defaultMetadataEndpoint, vmMetadata } from './vm-metadata.js'
 export type { VmMetadataOptions } from './vm-metadata.js'
@@ -43,7 +46,7 @@ export { githubActionsToken } from './github-actions-token.js'
 export type { GitHubActionsTokenOptions } from './github-actions-token.js'
 export { impersonate } from './impersonate.js'
 export type { ImpersonateOptions } from './impersonate.js'
-export { fromEnvironment } from './from-environment.js'
+export { fromEnvironment } from '#platform/providers'
 export type { FromEnvironmentOptions } from './from-environment.js'
 
 // Errors, events and helpers.

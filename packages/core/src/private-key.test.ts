@@ -182,4 +182,20 @@ describe('importPrivateKey', () => {
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
     await expectKeyInvalid(importPrivateKey(pem), /x25519/)
   })
+
+  it('imports an RSA private JWK given as JSON text', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const key = await importPrivateKey(JSON.stringify(privateKey.export({ format: 'jwk' })))
+    expect(key).toBeInstanceOf(KeyObject)
+    const data = Buffer.from('signing input')
+    expect(verify('sha256', data, publicKey, sign('sha256', data, key as KeyObject))).toBe(true)
+  })
+
+  it('rejects an EC JWK, a public JWK and JSON that is not a JWK', async () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' })
+    await expectKeyInvalid(importPrivateKey(JSON.stringify(ec)), /EC key/)
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' })
+    await expectKeyInvalid(importPrivateKey(JSON.stringify(rsa)), /public key/)
+    await expectKeyInvalid(importPrivateKey('{"kty": "RSA", "d": 1'), /neither a PEM nor valid JWK/)
+  })
 })

@@ -1,7 +1,7 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto'
+import { decodeJwkKey, decodePemKey } from '#platform/key-decoder'
 
-import { CredentialsError } from './errors.js'
-import type { CryptoKey } from './types.js'
+import { invalidKey as invalid, rsaPrivateJwk } from './keys/key-rules.js'
+import type { CryptoKey, KeyObject } from './types.js'
 
 /**
  * Options for {@link importPrivateKey}.
@@ -13,18 +13,14 @@ import type { CryptoKey } from './types.js'
  * ```
  */
 export interface ImportPrivateKeyOptions {
-  /** The passphrase of an encrypted PEM (`BEGIN ENCRYPTED PRIVATE KEY` or legacy `Proc-Type: 4,ENCRYPTED`). */
+  /**
+   * The passphrase of an encrypted PEM (`BEGIN ENCRYPTED PRIVATE KEY` or legacy `Proc-Type: 4,ENCRYPTED`).
+   * Node.js, Bun and Deno only: decrypting needs node:crypto.
+   */
   passphrase?: string
 }
 
-// RS256 with a shorter modulus is below NIST SP 800-131A's floor, and Nebius refuses such keys anyway.
-const minimumModulusLength = 2048
-
 const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g
-
-function invalid(message: string, cause?: unknown): CredentialsError {
-  return new CredentialsError('ERR_KEY_INVALID', message, { cause })
-}
 
 /** Explains a PEM label that is not an RSA private key, or returns undefined for an acceptable one. */
 function describeUnsupportedLabel(label: string): string | undefined {
@@ -64,38 +60,37 @@ function isEncrypted(block: string, label: string): boolean {
   return label === 'ENCRYPTED PRIVATE KEY' || /^Proc-Type:\s*4,\s*ENCRYPTED\s*$/m.test(block)
 }
 
-function checkRsa(key: KeyObject): KeyObject {
-  const type = key.asymmetricKeyType
-  if (type === 'ec') throw invalid('the private key is an EC key; Nebius authorized keys are RSA')
-  if (type === 'ed25519' || type === 'ed448') {
-    throw invalid(
-      `the private key is an ${type === 'ed25519' ? 'Ed25519' : 'Ed448'} key; Nebius authorized keys are RSA`,
-    )
+/** A JWK in JSON text (RFC 7517), as a secret store or `crypto.subtle.exportKey('jwk')` gives it. */
+function parseJwk(text: string): Record<string, string> {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    // SyntaxError messages quote the input around the error, which is the private key: drop them.
+    throw invalid('the private key is neither a PEM nor valid JWK JSON')
   }
-  if (type === 'rsa-pss') {
-    throw invalid('the private key is restricted to RSA-PSS; RS256 needs a plain RSA key (PKCS#1 v1.5)')
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid('the JWK must be a JSON object')
   }
-  if (type !== 'rsa')
-    throw invalid(`the private key is of type ${type ?? 'unknown'}; Nebius authorized keys are RSA`)
-  const modulusLength = key.asymmetricKeyDetails?.modulusLength ?? 0
-  if (modulusLength < minimumModulusLength) {
-    throw invalid(`the RSA key has ${modulusLength} bits; at least ${minimumModulusLength} are required`)
-  }
-  return key
+  return rsaPrivateJwk(value as Record<string, unknown>)
 }
 
 /**
  * Parses an RSA private key from PEM: PKCS#8 (`BEGIN PRIVATE KEY`, OpenSSL 3's default), PKCS#1
- * (`BEGIN RSA PRIVATE KEY`, OpenSSL 1.1's default), either one passphrase-encrypted. CRLF line ends,
- * surrounding whitespace and `\n` escapes are tolerated.
+ * (`BEGIN RSA PRIVATE KEY`, OpenSSL 1.1's default), either one passphrase-encrypted; or from the JSON text
+ * of an RSA private JWK (RFC 7517). CRLF line ends, surrounding whitespace and `\n` escapes are tolerated.
+ *
+ * Every runtime reads unencrypted PEM and JWK. Encrypted PEM needs node:crypto (Node.js, Bun, Deno); on a
+ * web runtime (Cloudflare Workers, Vercel's edge runtime) it fails with `ERR_UNSUPPORTED_RUNTIME`.
  *
  * Rejects EC and Ed25519 keys, public keys, certificates, RSA keys under 2048 bits, a missing or wrong
  * passphrase, and anything else that is not such a key, with a {@link CredentialsError} whose code is
  * `ERR_KEY_INVALID`. Messages say what is wrong and never include the key.
  *
- * @param pem - The PEM text.
+ * @param pem - The PEM text, or a JWK's JSON text.
  * @param options - `passphrase` for an encrypted key (ignored for an unencrypted one).
- * @returns A node:crypto `KeyObject`, ready for {@link signAssertion}.
+ * @returns A node:crypto `KeyObject` on Node.js, Bun and Deno; a non-extractable WebCrypto `CryptoKey`
+ *   elsewhere. Either is ready for {@link signAssertion}.
  *
  * @example
  * ```ts
@@ -117,7 +112,10 @@ export async function importPrivateKey(
     throw new TypeError('options.passphrase must be a string')
   }
 
-  const { block, label } = selectBlock(normalise(pem))
+  const text = normalise(pem)
+  if (text.startsWith('{')) return decodeJwkKey(parseJwk(text))
+
+  const { block, label } = selectBlock(text)
   const unsupported = describeUnsupportedLabel(label)
   if (unsupported !== undefined) throw invalid(unsupported)
 
@@ -125,20 +123,5 @@ export async function importPrivateKey(
   if (encrypted && passphrase === undefined) {
     throw invalid('the private key is encrypted and no passphrase was given')
   }
-
-  let key: KeyObject
-  try {
-    key = createPrivateKey(
-      encrypted ? { key: block, format: 'pem', passphrase } : { key: block, format: 'pem' },
-    )
-  } catch (error) {
-    // OpenSSL's errors name the failing routine only, never key bytes, so they are safe to chain.
-    if (encrypted)
-      throw invalid(
-        'could not decrypt the private key: the passphrase is wrong or the key is corrupted',
-        error,
-      )
-    throw invalid('the private key PEM is malformed or corrupted', error)
-  }
-  return checkRsa(key)
+  return decodePemKey({ block, label, encrypted }, passphrase)
 }

@@ -1,6 +1,6 @@
-import { KeyObject, sign, type webcrypto } from 'node:crypto'
+import { SignJWT } from 'jose'
 
-import type { ServiceAccountKey } from './types.js'
+import type { CryptoKey, KeyObject, ServiceAccountKey } from './types.js'
 
 /**
  * The audience Nebius IAM expects in every service-account assertion.
@@ -8,7 +8,7 @@ import type { ServiceAccountKey } from './types.js'
  * @example
  * ```ts
  * const [, claims = ''] = (await signAssertion(key)).split('.')
- * JSON.parse(Buffer.from(claims, 'base64url').toString()).aud === assertionAudience // true
+ * JSON.parse(atob(claims.replace(/-/g, '+').replace(/_/g, '/'))).aud === assertionAudience // true
  * ```
  */
 export const assertionAudience = 'token-service.iam.new.nebiuscloud.net'
@@ -31,26 +31,19 @@ export interface SignAssertionOptions {
 
 const defaultLifetime = 300
 
-function base64url(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url')
-}
-
-function toKeyObject(privateKey: unknown): KeyObject {
-  // A WebCrypto CryptoKey (from jose or crypto.subtle) converts without export, even when non-extractable.
-  let key: KeyObject | undefined
-  if (privateKey instanceof KeyObject) key = privateKey
-  else {
-    try {
-      // Node 20 has no CryptoKey constructor on node:crypto to test with instanceof; from() checks instead.
-      key = KeyObject.from(privateKey as webcrypto.CryptoKey)
-    } catch {
-      key = undefined
-    }
-  }
-  if (key?.type !== 'private' || key.asymmetricKeyType !== 'rsa') {
-    throw new TypeError('key.privateKey must be an RSA private key (KeyObject or CryptoKey)')
-  }
-  return key
+/**
+ * Checks the key's shape without `instanceof` (a `CryptoKey` from another realm or a `KeyObject` from another
+ * copy of node:crypto still qualifies); jose then checks that a `CryptoKey` was imported for RS256.
+ */
+function requirePrivateRsaKey(privateKey: unknown): CryptoKey | KeyObject {
+  const key = privateKey as Partial<CryptoKey & KeyObject> | null
+  const rsa =
+    typeof key === 'object' &&
+    key !== null &&
+    key.type === 'private' &&
+    (key.asymmetricKeyType === 'rsa' || key.algorithm?.name === 'RSASSA-PKCS1-v1_5')
+  if (!rsa) throw new TypeError('key.privateKey must be an RSA private key (KeyObject or CryptoKey)')
+  return key as CryptoKey | KeyObject
 }
 
 function validate(key: ServiceAccountKey, options: SignAssertionOptions): { now: number; lifetime: number } {
@@ -96,12 +89,12 @@ export async function signAssertion(
 ): Promise<string> {
   await Promise.resolve() // Settle asynchronously always: a validation throw becomes a rejection.
   const { now, lifetime } = validate(key, options)
-  const privateKey = toKeyObject(key.privateKey)
+  const privateKey = requirePrivateRsaKey(key.privateKey)
 
-  // Key order is fixed on purpose so that the header is byte-for-byte what the design names.
-  const header = { alg: 'RS256', typ: 'JWT', kid: key.publicKeyId }
   // RFC 7519 §4.1.6: NumericDate is seconds; fractions would be rejected by strict verifiers.
   const issuedAt = Math.floor(now / 1000)
+  // jose writes the header and the claims in the order given: the header is byte-for-byte
+  // {"alg":"RS256","typ":"JWT","kid":…} and the claims iss, sub, aud, iat, exp, as Nebius SDKs send them.
   const claims = {
     iss: key.serviceAccountId,
     sub: key.serviceAccountId,
@@ -109,8 +102,8 @@ export async function signAssertion(
     iat: issuedAt,
     exp: issuedAt + lifetime,
   }
-  const signingInput = `${base64url(header)}.${base64url(claims)}`
-  // node:crypto signs synchronously in native code: faster than WebCrypto's promise round trip.
-  const signature = sign('sha256', Buffer.from(signingInput), privateKey)
-  return `${signingInput}.${signature.toString('base64url')}`
+  // One signing path on every runtime: jose signs with WebCrypto (converting a KeyObject once, cached).
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.publicKeyId })
+    .sign(privateKey)
 }

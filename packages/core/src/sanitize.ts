@@ -1,5 +1,3 @@
-import { inspect } from 'node:util'
-
 const mask = '**'
 
 // Nebius access tokens (`v1.`), their newer forms (`ne1.`, `nd1.`) and JWTs (RFC 7519 §3: the base64url
@@ -79,8 +77,10 @@ export function concealToken<T extends { token: string }>(value: T): T {
   const visible = (): Record<string, unknown> => ({ ...value, token: sanitizeToken(value.token) })
   Object.defineProperties(value, {
     toJSON: { value: visible, enumerable: false },
-    [inspect.custom]: {
-      value: (_depth: number, options: object) => `AccessToken ${inspect(visible(), options)}`,
+    // util.inspect.custom by its registered name (no node:util import); Node passes its own inspect along.
+    [Symbol.for('nodejs.util.inspect.custom')]: {
+      value: (_depth: number, options: object, inspect?: (value: unknown, options: object) => string) =>
+        `AccessToken ${inspect === undefined ? JSON.stringify(visible()) : inspect(visible(), options)}`,
       enumerable: false,
     },
   })

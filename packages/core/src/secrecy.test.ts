@@ -10,7 +10,8 @@ import { inspect } from 'node:util'
 
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 
-import { parseCredentials, readCredentialsFile } from './credentials-file.js'
+import { readCredentialsFile } from './credentials-file.js'
+import { parseCredentials } from './keys/parse-credentials.js'
 import type { NebiusAuthEvent } from './events.js'
 import { json, startServer, type Handler, type TestServer } from './exchange-server.test-support.js'
 import { rsaEncryptedPkcs8, rsaPkcs8, rsaPublicPem } from './keys.test-support.js'

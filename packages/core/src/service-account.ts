@@ -1,4 +1,5 @@
-import { readCredentialsFile, readSecretFile } from './credentials-file.js'
+import { readCredentialsFile, readSecretFile } from '#platform/files'
+
 import { CredentialsError } from './errors.js'
 import { importPrivateKey } from './private-key.js'
 import { providerObject } from './provider-object.js'
@@ -164,7 +165,7 @@ function storeKeyOf(
   const endpoint = parseEndpoint(options.endpoint).href
   const { serviceAccountId, publicKeyId } = options as Partial<ServiceAccountKeyOptions>
   if (serviceAccountId !== undefined && publicKeyId !== undefined) {
-    return serviceAccountStoreKey(endpoint, serviceAccountId, publicKeyId)
+    return () => serviceAccountStoreKey(endpoint, serviceAccountId, publicKeyId)
   }
   return async () => {
     const key = await loadKey()

@@ -5,6 +5,7 @@ import type { CacheOptions } from './cache-options.js'
 import { NebiusAuthError } from './errors.js'
 import type { NebiusAuthEvent } from './events.js'
 import { emitEvent } from './events.js'
+import { unrefTimer } from './platform/timers.js'
 import { concealToken } from './sanitize.js'
 import { obtainedAtOf, storeExchange } from './store-exchange.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
@@ -96,7 +97,7 @@ export function cachedProvider(
     if (timer !== undefined) clearTimeout(timer)
     timer = setTimeout(onTimer, Math.min(Math.max(at - now(), 0), maximumTimerDelay))
     // A cache must never be the reason a finished program keeps running.
-    timer.unref()
+    unrefTimer(timer)
   }
 
   function onTimer(): void {
@@ -192,7 +193,7 @@ export function cachedProvider(
         },
         Math.min(refreshTimeout, maximumTimerDelay),
       )
-      record.deadline.unref()
+      unrefTimer(record.deadline)
     }
     // The executor turns a synchronous throw from fetchToken into a rejection.
     new Promise<AccessToken>((resolve) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -32,21 +33,28 @@ async function startIam(): Promise<TestServer> {
 }
 
 describe('serviceAccountStoreKey', () => {
-  it('is the prefix followed by a SHA-256 hex digest', () => {
-    const key = serviceAccountStoreKey('https://auth.example/token', serviceAccountId, publicKeyId)
+  it('is the prefix followed by a SHA-256 hex digest', async () => {
+    const key = await serviceAccountStoreKey('https://auth.example/token', serviceAccountId, publicKeyId)
     expect(key).toMatch(new RegExp(`^${storeKeyPrefix}[0-9a-f]{64}$`))
   })
 
-  it('differs for another public key of the same account', () => {
-    const endpoint = 'https://auth.example/token'
-    expect(serviceAccountStoreKey(endpoint, serviceAccountId, 'publickey-other')).not.toBe(
-      serviceAccountStoreKey(endpoint, serviceAccountId, publicKeyId),
+  it('keeps the keys that earlier versions wrote (SHA-256 of the JSON triple)', async () => {
+    const triple = JSON.stringify(['https://auth.example/token', serviceAccountId, publicKeyId])
+    expect(await serviceAccountStoreKey('https://auth.example/token', serviceAccountId, publicKeyId)).toBe(
+      `${storeKeyPrefix}${createHash('sha256').update(triple).digest('hex')}`,
     )
   })
 
-  it('differs for another exchange endpoint', () => {
-    expect(serviceAccountStoreKey('https://a.example/token', serviceAccountId, publicKeyId)).not.toBe(
-      serviceAccountStoreKey('https://b.example/token', serviceAccountId, publicKeyId),
+  it('differs for another public key of the same account', async () => {
+    const endpoint = 'https://auth.example/token'
+    expect(await serviceAccountStoreKey(endpoint, serviceAccountId, 'publickey-other')).not.toBe(
+      await serviceAccountStoreKey(endpoint, serviceAccountId, publicKeyId),
+    )
+  })
+
+  it('differs for another exchange endpoint', async () => {
+    expect(await serviceAccountStoreKey('https://a.example/token', serviceAccountId, publicKeyId)).not.toBe(
+      await serviceAccountStoreKey('https://b.example/token', serviceAccountId, publicKeyId),
     )
   })
 })
@@ -78,7 +86,9 @@ describe('serviceAccount with a store', () => {
     })
     providers.push(provider)
     await provider.getToken()
-    expect([...store.tokens.keys()]).toEqual([serviceAccountStoreKey(url, serviceAccountId, publicKeyId)])
+    expect([...store.tokens.keys()]).toEqual([
+      await serviceAccountStoreKey(url, serviceAccountId, publicKeyId),
+    ])
   })
 
   it('derives the key from a credentials file once it has been read', async () => {
@@ -101,7 +111,9 @@ describe('serviceAccount with a store', () => {
     const provider = serviceAccount({ credentialsFile, endpoint: url, store })
     providers.push(provider)
     await provider.getToken()
-    expect([...store.tokens.keys()]).toEqual([serviceAccountStoreKey(url, serviceAccountId, publicKeyId)])
+    expect([...store.tokens.keys()]).toEqual([
+      await serviceAccountStoreKey(url, serviceAccountId, publicKeyId),
+    ])
   })
 
   it('never puts key material in the store key or the stored value', async () => {
@@ -124,7 +136,7 @@ describe('serviceAccount with a store', () => {
   it('uses a token from the store without contacting the exchange endpoint', async () => {
     const iam = await startIam()
     const store = memoryStore()
-    const key = serviceAccountStoreKey(iam.url, serviceAccountId, publicKeyId)
+    const key = await serviceAccountStoreKey(iam.url, serviceAccountId, publicKeyId)
     store.tokens.set(key, { token: 'v1.shared', expiresAt: Date.now() + 3_600_000, obtainedAt: Date.now() })
     const provider = serviceAccount({
       serviceAccountId,

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto'
-
 import type { AccessToken } from './types.js'
 
 /**
@@ -50,20 +48,21 @@ export const storeKeyPrefix = 'nebius-auth:v1:'
  *
  * @example
  * ```ts
- * serviceAccountStoreKey('https://auth.eu.nebius.com/oauth2/token/exchange', 'serviceaccount-e00a', 'publickey-e00b')
+ * await serviceAccountStoreKey('https://auth.eu.nebius.com/oauth2/token/exchange', 'serviceaccount-e00a', 'publickey-e00b')
  * // 'nebius-auth:v1:3f…' (64 hex digits)
  * ```
  */
-export function serviceAccountStoreKey(
+export async function serviceAccountStoreKey(
   endpoint: string,
   serviceAccountId: string,
   publicKeyId: string,
-): string {
+): Promise<string> {
   // JSON keeps the three fields apart, so no two different triples can produce the same input.
-  const digest = createHash('sha256')
-    .update(JSON.stringify([endpoint, serviceAccountId, publicKeyId]))
-    .digest('hex')
-  return `${storeKeyPrefix}${digest}`
+  const input = new TextEncoder().encode(JSON.stringify([endpoint, serviceAccountId, publicKeyId]))
+  // WebCrypto's digest: the same on Node, Bun, Deno, workerd and the edge runtime.
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', input))
+  const hex = Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('')
+  return `${storeKeyPrefix}${hex}`
 }
 
 // RFC 6750 §2.1: a bearer token is visible ASCII without spaces.

@@ -1,7 +1,32 @@
-import type { KeyObject, webcrypto } from 'node:crypto'
+/**
+ * WebCrypto's `CryptoKey`, described by the fields core reads, so that the declarations need neither the
+ * DOM library nor `@types/node`. Any runtime's `CryptoKey` (`crypto.subtle.importKey`) fits it.
+ *
+ * @example
+ * ```ts
+ * const privateKey: CryptoKey = await crypto.subtle.importKey('pkcs8', der, rs256, false, ['sign'])
+ * ```
+ */
+export interface CryptoKey {
+  readonly type: string
+  readonly extractable: boolean
+  readonly algorithm: { readonly name: string }
+  readonly usages: readonly string[]
+}
 
-/** WebCrypto's key type, named through node:crypto so that no DOM library is needed to compile. */
-export type CryptoKey = webcrypto.CryptoKey
+/**
+ * Node's `KeyObject` (from `node:crypto`), described by the fields core reads, so that the declarations
+ * compile without `@types/node` on runtimes that have no such class.
+ *
+ * @example
+ * ```ts
+ * const privateKey: KeyObject = createPrivateKey(pem) // node:crypto
+ * ```
+ */
+export interface KeyObject {
+  readonly type: string
+  readonly asymmetricKeyType?: string | undefined
+}
 
 /**
  * A bearer token and the moment it stops being valid.

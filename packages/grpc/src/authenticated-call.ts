@@ -17,7 +17,7 @@ import {
   type NextCall,
   type StatusObject,
 } from '@grpc/grpc-js'
-import { bearer, type RequestAuthorizer } from '@nebius-auth/core'
+import { bearer, type RequestAuthorizer } from '@nebius-auth/core/adapter'
 
 import { localStatus, tokenFailureStatus } from './call-failure.js'
 

@@ -13,4 +13,4 @@
 export { nebiusCredentials } from './nebius-credentials.js'
 export type { NebiusGrpcOptions } from './nebius-credentials.js'
 // Re-exported as a type only, so users can type their options without importing core themselves.
-export type { NebiusAuthOptions } from '@nebius-auth/core'
+export type { NebiusAuthOptions } from '@nebius-auth/core/adapter'

@@ -11,7 +11,7 @@ import {
   type Interceptor,
   type InterceptorOptions,
 } from '@grpc/grpc-js'
-import { createRequestAuthorizer, isLoopbackHost, type NebiusAuthOptions } from '@nebius-auth/core'
+import { createRequestAuthorizer, isLoopbackHost, type NebiusAuthOptions } from '@nebius-auth/core/adapter'
 
 import { authenticatedCall } from './authenticated-call.js'
 import { channelOrigin } from './channel-origin.js'

@@ -1,6 +1,7 @@
 /**
  * Proves that a provider parses its key once, not once per refresh: counts node:crypto's
- * createPrivateKey (the work behind importPrivateKey) and sign calls across forced refreshes.
+ * createPrivateKey (the work behind importPrivateKey on Node), WebCrypto's importKey (jose turns the
+ * KeyObject into a CryptoKey, once per key) and WebCrypto's sign calls across forced refreshes.
  */
 import { createRequire, syncBuiltinESMExports } from 'node:module'
 import type { TokenProvider } from '@nebius-auth/core'
@@ -13,30 +14,50 @@ export interface KeyImportCheck {
   exchanges: number
   /** createPrivateKey calls over all of them; 1 is the promise. */
   keyImports: number
-  /** sign calls: one assertion per exchange. */
+  /** crypto.subtle.importKey calls (jose's one conversion of the KeyObject); at most 1 is the promise. */
+  conversions: number
+  /** crypto.subtle.sign calls (jose signs with WebCrypto): one assertion per exchange. */
   signatures: number
   met: boolean
 }
 
 /**
- * Patches createPrivateKey and sign on node:crypto (syncBuiltinESMExports carries the patch into the
- * ESM bindings core imported), obtains a token, then forces `refreshes` refreshes with `{ rejected }`.
+ * Patches createPrivateKey on node:crypto (syncBuiltinESMExports carries the patch into the ESM bindings
+ * core imported) and importKey and sign on the global `crypto.subtle` (which jose calls), obtains a token,
+ * then forces `refreshes` refreshes with `{ rejected }`.
  */
 export async function countKeyImports(
   create: () => TokenProvider & { close(): void },
   refreshes: number,
 ): Promise<KeyImportCheck> {
-  const { createPrivateKey, sign } = crypto
+  const { createPrivateKey } = crypto
+  const { subtle } = globalThis.crypto
   let keyImports = 0
+  let conversions = 0
   let signatures = 0
   crypto.createPrivateKey = (...parameters: Parameters<typeof createPrivateKey>) => {
     keyImports += 1
     return createPrivateKey(...parameters)
   }
-  crypto.sign = ((...parameters: unknown[]): unknown => {
-    signatures += 1
-    return Reflect.apply(sign, crypto, parameters)
-  }) as typeof sign
+  // Own properties on the instance shadow SubtleCrypto.prototype's methods until they are deleted again.
+  const importKey = subtle.importKey.bind(subtle) as (...parameters: unknown[]) => Promise<unknown>
+  const sign = subtle.sign.bind(subtle) as (...parameters: unknown[]) => Promise<unknown>
+  Object.defineProperties(subtle, {
+    importKey: {
+      configurable: true,
+      value: (...parameters: unknown[]) => {
+        conversions += 1
+        return importKey(...parameters)
+      },
+    },
+    sign: {
+      configurable: true,
+      value: (...parameters: unknown[]) => {
+        signatures += 1
+        return sign(...parameters)
+      },
+    },
+  })
   syncBuiltinESMExports()
   const provider = create()
   try {
@@ -49,9 +70,16 @@ export async function countKeyImports(
   } finally {
     provider.close()
     crypto.createPrivateKey = createPrivateKey
-    crypto.sign = sign
+    Reflect.deleteProperty(subtle, 'importKey')
+    Reflect.deleteProperty(subtle, 'sign')
     syncBuiltinESMExports()
   }
   const exchanges = refreshes + 1
-  return { exchanges, keyImports, signatures, met: keyImports === 1 && signatures === exchanges }
+  return {
+    exchanges,
+    keyImports,
+    conversions,
+    signatures,
+    met: keyImports === 1 && conversions <= 1 && signatures === exchanges,
+  }
 }

@@ -2,13 +2,14 @@
  * `pnpm bench`: every figure is a ratio against a baseline measured in the same process, interleaved, with
  * the median and the interquartile spread of the per-round ratios. Writes bench/results.json.
  *
- * Flags: `--only=micro,adapters,grpc,cold,footprint` runs those sections alone (for working on the harness;
+ * Flags: `--only=micro,adapters,grpc,cold,bundle,footprint` runs those sections alone (for working on the harness;
  * results.json is then partial). `--no-footprint` skips the npm installs.
  */
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import { adapterOverhead } from './adapter-overhead.js'
+import { bundleSize, type BundleSize } from './bundle-size.js'
 import { coldStart } from './cold-start.js'
 import { footprint, ourInstallLabel, type Footprint } from './footprint.js'
 import { grpcOverhead } from './grpc-overhead.js'
@@ -129,6 +130,27 @@ if (wanted('cold')) {
   keyImports = cold.keyImports
 }
 
+// The bundle budget of a web app or edge function using core + fetch (esbuild, minified, gzipped).
+const bundleBudget = 16 * 1024
+let bundleResult: BundleSize | undefined
+if (wanted('bundle')) {
+  const bundled = await section('bundle size', bundleSize)
+  bundleResult = bundled
+  const ratio = round(bundled.browser.gzipped / bundleBudget)
+  rows.push({
+    figure: 'browser bundle (core + fetch, gzip) ÷ 16 KiB budget',
+    ratio,
+    p25: ratio,
+    p75: ratio,
+    target: '≤ 1.0',
+    met: bundled.browser.gzipped <= bundleBudget && bundled.browser.nodeImports === 0,
+    detail: [
+      `browser ${round(bundled.browser.gzipped / 1024, 1)} KiB gzip (${round(bundled.browser.minified / 1024, 1)} KiB minified, jose included, ${bundled.browser.nodeImports} node: imports)`,
+      `node ${round(bundled.node.gzipped / 1024, 1)} KiB gzip (${round(bundled.node.minified / 1024, 1)} KiB minified)`,
+    ].join('; '),
+  })
+}
+
 let footprintResult: Footprint | undefined
 if (wanted('footprint')) {
   footprintResult = await section('footprint', () => footprint(11))
@@ -163,8 +185,20 @@ for (const row of rows) {
 }
 if (keyImports !== undefined) {
   console.log(
-    `\nkey parsed once per provider: ${keyImports.keyImports} createPrivateKey and ${keyImports.signatures} sign calls over ${keyImports.exchanges} exchanges (${keyImports.exchanges - 1} forced with { rejected }): ${keyImports.met ? 'yes' : 'NO'}`,
+    `\nkey parsed once per provider: ${keyImports.keyImports} createPrivateKey, ${keyImports.conversions} WebCrypto importKey and ${keyImports.signatures} WebCrypto sign calls over ${keyImports.exchanges} exchanges (${keyImports.exchanges - 1} forced with { rejected }): ${keyImports.met ? 'yes' : 'NO'}`,
   )
+}
+if (bundleResult !== undefined) {
+  console.log('\nbundle of serviceAccount + withNebiusAuth (esbuild --bundle --minify), and the install')
+  const { browser, node, installed } = bundleResult
+  const kib = (bytes: number) => `${round(bytes / 1024, 1)} KiB`
+  console.log(
+    `  ${'--platform=browser'.padEnd(24)} ${kib(browser.gzipped)} gzip, ${kib(browser.minified)} minified`,
+  )
+  console.log(`  ${'--platform=node'.padEnd(24)} ${kib(node.gzipped)} gzip, ${kib(node.minified)} minified`)
+  const total = Object.values(installed).reduce((sum, bytes) => sum + bytes, 0)
+  const parts = Object.entries(installed).map(([name, bytes]) => `${name} ${kib(bytes)}`)
+  console.log(`  ${'installed (core + fetch)'.padEnd(24)} ${kib(total)}: ${parts.join(', ')}`)
 }
 if (footprintResult !== undefined) {
   console.log('\npacked sizes')
@@ -194,6 +228,7 @@ writeFileSync(
       sections: only ?? 'all',
       figures: rows,
       keyParsedOncePerProvider: keyImports,
+      bundleBytes: bundleResult,
       packedBytes: footprintResult?.packedBytes,
       installedBytes: footprintResult?.installedBytes,
       ourInstallByPackage: footprintResult?.ourInstall,

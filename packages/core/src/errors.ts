@@ -110,3 +110,15 @@ export class TokenExchangeError extends NebiusAuthError {
     this.retryable = details.retryable
   }
 }
+
+/**
+ * The error every provider's `getToken` rejects with once `close()` was called: `ERR_PROVIDER_CLOSED`.
+ *
+ * @example
+ * ```ts
+ * if (closed) throw providerClosedError()
+ * ```
+ */
+export function providerClosedError(): NebiusAuthError {
+  return new NebiusAuthError('ERR_PROVIDER_CLOSED', 'The token provider was closed')
+}

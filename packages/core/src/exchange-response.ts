@@ -1,5 +1,6 @@
 import { TokenExchangeError } from './errors.js'
 import { concealToken, redactSecrets } from './sanitize.js'
+import { isBearerToken } from './token-format.js'
 import type { AccessToken } from './types.js'
 
 /*
@@ -26,8 +27,6 @@ export interface ExchangedToken extends AccessToken {
 
 // A token response is well under a kilobyte; anything past this is a misdirected page or an attack.
 export const maximumBodySize = 64 * 1024
-// RFC 6750 §2.1: a bearer token is visible ASCII; a newline in it would inject HTTP headers.
-const bearerTokenPattern = /^[\x21-\x7e]+$/
 export const accessTokenType = 'urn:ietf:params:oauth:token-type:access_token'
 
 /** The outcome of one attempt that may be worth repeating. */
@@ -143,8 +142,7 @@ export function parseSuccess(
   const issuedTokenType = body.issued_token_type ?? accessTokenType // REQUIRED by RFC 8693, unused here
   if (typeof token !== 'string' || token === '')
     throw invalidResponse('the response has no access_token', status)
-  if (!bearerTokenPattern.test(token))
-    throw invalidResponse('the access_token is not a valid bearer token', status)
+  if (!isBearerToken(token)) throw invalidResponse('the access_token is not a valid bearer token', status)
   // RFC 6749 §5.1: token_type is case insensitive.
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
     throw invalidResponse('the response token_type is not Bearer', status)

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { CliProfile } from './cli-config.js'
 import { readCliConfig, selectProfile } from './cli-config.js'
 import { cliToken, findCliOnPath } from './cli-token.js'
-import { CredentialsError, NebiusAuthError } from './errors.js'
+import { CredentialsError, NebiusAuthError, providerClosedError } from './errors.js'
 import type { NebiusAuthEventListener } from './events.js'
 import { serviceAccount } from './service-account.js'
 import { staticToken, tokenProblem } from './static-token.js'
@@ -254,16 +254,12 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
   let resolving: Promise<Provider> | undefined
   let closed = false
 
-  function closedError(): NebiusAuthError {
-    return new NebiusAuthError('ERR_PROVIDER_CLOSED', 'The token provider was closed')
-  }
-
   function resolveOnce(): Promise<Provider> {
     resolving ??= resolve().then(
       (provider) => {
         if (closed) {
           provider.close?.()
-          throw closedError()
+          throw providerClosedError()
         }
         resolved = provider
         return provider
@@ -279,7 +275,7 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
 
   return {
     async getToken(callOptions?: GetTokenOptions): Promise<AccessToken> {
-      if (closed) throw closedError()
+      if (closed) throw providerClosedError()
       callOptions?.signal?.throwIfAborted()
       // A caller's signal ends that caller's wait only; the shared resolution goes on for the others.
       const provider = resolved ?? (await abortable(resolveOnce(), callOptions?.signal))

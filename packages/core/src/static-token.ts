@@ -1,5 +1,6 @@
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
 import { concealToken } from './sanitize.js'
+import { isBearerToken } from './token-format.js'
 
 /**
  * Why a piece of text cannot be a bearer token, or `undefined` when it can. The text must already be
@@ -19,7 +20,7 @@ export function tokenProblem(text: string): string | undefined {
   if (text === '') return 'is empty'
   if (/[\r\n]/.test(text)) return 'spans more than one line'
   if (/\s/.test(text)) return 'contains whitespace'
-  if (!/^[\x21-\x7e]+$/.test(text)) return 'contains characters that cannot appear in an HTTP header'
+  if (!isBearerToken(text)) return 'contains characters that cannot appear in an HTTP header'
   return undefined
 }
 

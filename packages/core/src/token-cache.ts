@@ -2,21 +2,19 @@ import { abortable, markHonoursSignal } from './abortable.js'
 import { backoffDelay } from './backoff.js'
 import { resolveCacheOptions } from './cache-options.js'
 import type { CacheOptions } from './cache-options.js'
-import { NebiusAuthError } from './errors.js'
+import { NebiusAuthError, providerClosedError } from './errors.js'
 import type { NebiusAuthEvent } from './events.js'
 import { emitEvent } from './events.js'
 import { unrefTimer } from './platform/timers.js'
 import { concealToken } from './sanitize.js'
 import { obtainedAtOf, storeExchange } from './store-exchange.js'
+import { isBearerToken } from './token-format.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
 
 export type { CacheOptions } from './cache-options.js'
 
 // Node turns a longer setTimeout delay into 1 ms (with a warning), so long waits are chained instead.
 const maximumTimerDelay = 2 ** 31 - 1
-
-// RFC 6750 §2.1: a bearer token is visible ASCII without spaces; anything else would corrupt the header.
-const bearerTokenPattern = /^[\x21-\x7e]+$/
 
 /** One call of `fetchToken`, from start to settling or being given up. */
 interface Exchange {
@@ -32,10 +30,6 @@ interface Exchange {
 }
 
 type RefreshReason = Extract<NebiusAuthEvent, { type: 'refresh-started' }>['reason']
-
-function closedError(): NebiusAuthError {
-  return new NebiusAuthError('ERR_PROVIDER_CLOSED', 'The token provider was closed')
-}
 
 function invalidToken(problem: string): NebiusAuthError {
   return new NebiusAuthError('ERR_TOKEN_INVALID', `fetchToken resolved to an unusable token: ${problem}`)
@@ -145,7 +139,7 @@ export function cachedProvider(
   function validate(value: unknown, time: number): AccessToken {
     if (typeof value !== 'object' || value === null) throw invalidToken('not an object')
     const { token, expiresAt } = value as { token?: unknown; expiresAt?: unknown }
-    if (typeof token !== 'string' || !bearerTokenPattern.test(token)) {
+    if (!isBearerToken(token)) {
       throw invalidToken('token must be a non-empty string of visible ASCII characters')
     }
     if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
@@ -279,7 +273,7 @@ export function cachedProvider(
 
   /** What a caller who waited for an exchange gets: the state the exchange left behind. */
   function afterExchange(): AccessToken {
-    if (closed) throw closedError()
+    if (closed) throw providerClosedError()
     if (current !== undefined && now() < current.expiresAt) {
       return failures > 0 ? serveStale(current) : current
     }
@@ -299,7 +293,7 @@ export function cachedProvider(
   }
 
   function getTokenSlowly(options: GetTokenOptions | undefined): Promise<AccessToken> {
-    if (closed) return Promise.reject(closedError())
+    if (closed) return Promise.reject(providerClosedError())
     const signal = options?.signal
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error)
     let reason: RefreshReason = hadToken ? 'expired' : 'initial'
@@ -348,7 +342,7 @@ export function cachedProvider(
       const running = exchange
       if (running !== undefined) {
         finish(running)
-        running.controller.abort(closedError())
+        running.controller.abort(providerClosedError())
       }
     },
   })

@@ -1,6 +1,7 @@
 import { abortable, abortableSleep } from './abortable.js'
 import { backoffDelay } from './backoff.js'
 import { TokenExchangeError } from './errors.js'
+import { isLoopbackHost } from './origins.js'
 import {
   accessTokenType,
   classifyFailure,
@@ -104,7 +105,7 @@ export function parseEndpoint(endpoint: unknown = defaultExchangeEndpoint): URL 
   } catch {
     throw new TypeError('options.endpoint must be an absolute URL')
   }
-  const loopback = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/.test(url.hostname)
+  const loopback = isLoopbackHost(url.hostname)
   // The assertion is a bearer credential for five minutes: it must not cross a network in clear text.
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new TypeError('options.endpoint must be an https: URL (http: only for loopback hosts)')

@@ -1,3 +1,4 @@
+import { isBearerToken } from './token-format.js'
 import type { AccessToken } from './types.js'
 
 /**
@@ -65,9 +66,6 @@ export async function serviceAccountStoreKey(
   return `${storeKeyPrefix}${hex}`
 }
 
-// RFC 6750 §2.1: a bearer token is visible ASCII without spaces.
-const bearerTokenPattern = /^[\x21-\x7e]+$/
-
 /**
  * Checks a value read from a store, which may have been written by another version or be damaged, and
  * returns a clean frozen copy, or undefined when it cannot be a usable token at `time`.
@@ -80,7 +78,7 @@ const bearerTokenPattern = /^[\x21-\x7e]+$/
 export function readStoredToken(value: unknown, time: number): StoredToken | undefined {
   if (typeof value !== 'object' || value === null) return undefined
   const { token, expiresAt, obtainedAt } = value as Record<string, unknown>
-  if (typeof token !== 'string' || !bearerTokenPattern.test(token)) return undefined
+  if (!isBearerToken(token)) return undefined
   if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt <= time) return undefined
   const validObtainedAt =
     typeof obtainedAt === 'number' && Number.isFinite(obtainedAt) && obtainedAt < expiresAt

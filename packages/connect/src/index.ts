@@ -16,4 +16,4 @@
  */
 export { nebiusAuthInterceptor } from './nebius-auth-interceptor.js'
 // Re-exported as a type only, so users can type their options without importing core themselves.
-export type { NebiusAuthOptions } from '@nebius-auth/core'
+export type { NebiusAuthOptions } from '@nebius-auth/core/adapter'

@@ -69,6 +69,7 @@ describe('@nebius-auth/core/adapter entry', () => {
   it('exports exactly the kit the adapters share', async () => {
     const entry: Record<string, unknown> = await import('@nebius-auth/core/adapter')
     expect(Object.keys(entry).sort()).toEqual([
+      'NebiusAuthError',
       'bearer',
       'createOriginMatcher',
       'createRequestAuthorizer',
@@ -86,5 +87,6 @@ describe('@nebius-auth/core/adapter entry', () => {
     const root = await import('@nebius-auth/core')
     const adapter = await import('@nebius-auth/core/adapter')
     expect(adapter.defaultNebiusOrigins).toBe(root.defaultNebiusOrigins)
+    expect(adapter.NebiusAuthError).toBe(root.NebiusAuthError)
   })
 })

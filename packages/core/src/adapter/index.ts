@@ -8,3 +8,5 @@ export { redactClientRequest, redactedBearer, redactHeaders } from '../redaction
 export { createOriginMatcher, defaultNebiusOrigins, isLoopbackHost } from '../origins.js'
 export type { OriginsOption } from '../origins.js'
 export { isReplayableBody, parseURL } from './request-parts.js'
+// The error base class, so an adapter can recognise core's errors (isInstance) without the root entry.
+export { NebiusAuthError } from '../errors.js'

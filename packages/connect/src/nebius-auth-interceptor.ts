@@ -3,7 +3,12 @@
  * protocols alike), with the rules every nebius-auth adapter keeps, decided by core's shared authorizer.
  */
 import { Code, ConnectError, type Interceptor } from '@connectrpc/connect'
-import { bearer, createRequestAuthorizer, NebiusAuthError, type NebiusAuthOptions } from '@nebius-auth/core/adapter'
+import {
+  bearer,
+  createRequestAuthorizer,
+  NebiusAuthError,
+  type NebiusAuthOptions,
+} from '@nebius-auth/core/adapter'
 
 function isUnauthenticated(error: unknown): boolean {
   return error instanceof ConnectError && error.code === Code.Unauthenticated

@@ -1,4 +1,9 @@
-import { bearer, createRequestAuthorizer, redactedBearer, type NebiusAuthOptions } from '@nebius-auth/core/adapter'
+import {
+  bearer,
+  createRequestAuthorizer,
+  redactedBearer,
+  type NebiusAuthOptions,
+} from '@nebius-auth/core/adapter'
 import type { Hooks, HTTPError, NormalizedOptions } from 'ky'
 
 import { isReplayableBody, resend, transportKey, type Transport } from './request-replay.js'

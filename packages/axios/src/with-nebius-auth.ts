@@ -1,6 +1,8 @@
 import {
   bearer,
   createRequestAuthorizer,
+  isReplayableBody,
+  parseURL,
   redactClientRequest,
   redactedBearer,
   type NebiusAuthOptions,
@@ -77,24 +79,6 @@ function requestURL(instance: AxiosInstance, config: InternalAxiosRequestConfig)
     }
   }
   return instance.getUri(config)
-}
-
-/** One parse, where `URL.canParse` and then `new URL` would be two. */
-function parseURL(href: string): URL | undefined {
-  try {
-    return new URL(href)
-  } catch {
-    return undefined
-  }
-}
-
-/** Streams and async iterables are consumed by the first send: a retry would go out with an empty body. */
-function isReplayable(data: unknown): boolean {
-  if (typeof data !== 'object' || data === null) return true
-  const body = data as { pipe?: unknown; getReader?: unknown }
-  return (
-    typeof body.pipe !== 'function' && typeof body.getReader !== 'function' && !(Symbol.asyncIterator in body)
-  )
 }
 
 /**
@@ -205,7 +189,7 @@ export function withNebiusAuth<T extends AxiosInstance>(instance: T, options?: N
     if (attempt.retried || attempt.redirectedAway === true) return giveUp()
     const signal = signalOf(config)
     const url = instance.getUri(config)
-    if (!isReplayable(config.data)) {
+    if (!isReplayableBody(config.data)) {
       // No retry, but the provider still learns the token was refused, so the next request gets a fresh one.
       await authorizer.forgetRejected({ status: 401, url, sentToken, signal })
       return giveUp()

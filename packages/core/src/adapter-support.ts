@@ -5,6 +5,7 @@
 import { defaultProvider } from '#platform/providers'
 
 import { abortable, honours } from './abortable.js'
+import { parseURL } from './adapter/request-parts.js'
 import { emitEvent, type NebiusAuthEventListener } from './events.js'
 import { createOriginMatcher, type OriginsOption } from './origins.js'
 import type { TokenProvider } from './types.js'
@@ -92,15 +93,6 @@ export interface RequestAuthorizer {
   forgetRejected(outcome: ResponseOutcome): Promise<void>
 }
 
-function toURL(url: string | URL): URL | undefined {
-  if (url instanceof URL) return url
-  try {
-    return new URL(url)
-  } catch {
-    return undefined
-  }
-}
-
 function validateOptions(options: NebiusAuthOptions): void {
   const { provider, retryOnUnauthorized, onEvent } = options
   if (provider !== undefined && typeof (provider as Partial<TokenProvider>).getToken !== 'function') {
@@ -141,7 +133,7 @@ export function createRequestAuthorizer(
   const signalHonoured = honours(provider)
 
   const allows = (url: string | URL): boolean => {
-    const parsed = toURL(url)
+    const parsed = parseURL(url)
     return parsed !== undefined && matches(parsed)
   }
 
@@ -175,7 +167,7 @@ export function createRequestAuthorizer(
         return undefined
       }
       if (fresh === sentToken) return undefined
-      const parsed = toURL(url)
+      const parsed = parseURL(url)
       emitEvent(resolved.onEvent, {
         type: 'unauthorized-retry',
         origin: parsed === undefined ? '' : parsed.origin,

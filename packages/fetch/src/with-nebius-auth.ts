@@ -1,4 +1,4 @@
-import { bearer, createRequestAuthorizer, type NebiusAuthOptions } from '@nebius-auth/core/adapter'
+import { bearer, createRequestAuthorizer, parseURL, type NebiusAuthOptions } from '@nebius-auth/core/adapter'
 
 type Fetch = typeof globalThis.fetch
 
@@ -8,15 +8,6 @@ async function discard(body: ReadableStream | null): Promise<void> {
     await body?.cancel()
   } catch {
     // Cancelling an errored stream rejects with its error, which is no news to anyone here.
-  }
-}
-
-/** One parse, where `URL.canParse` and then `new URL` would be two. */
-function parseURL(href: string): URL | undefined {
-  try {
-    return new URL(href)
-  } catch {
-    return undefined
   }
 }
 

@@ -5,6 +5,7 @@
 import {
   bearer,
   createRequestAuthorizer,
+  isReplayableBody,
   redactClientRequest,
   redactedBearer,
   redactHeaders,
@@ -66,10 +67,7 @@ function redact(request: Request | undefined, options: Options, token: string | 
 
 /** Streams and iterables are consumed by the first attempt; a retry would send them empty or fail. */
 function isReplayable(options: Pick<Options, 'body' | 'isStream'>): boolean {
-  const body: unknown = options.body
-  if (options.isStream || body instanceof ReadableStream) return false
-  if (typeof body !== 'object' || body === null) return true
-  return !('pipe' in body || 'next' in body || Symbol.asyncIterator in body)
+  return !options.isStream && isReplayableBody(options.body)
 }
 
 function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {

@@ -1,12 +1,13 @@
 import {
   bearer,
   createRequestAuthorizer,
+  isReplayableBody,
   redactedBearer,
   type NebiusAuthOptions,
 } from '@nebius-auth/core/adapter'
 import type { Hooks, HTTPError, NormalizedOptions } from 'ky'
 
-import { isReplayableBody, resend, transportKey, type Transport } from './request-replay.js'
+import { resend, transportKey, type Transport } from './request-replay.js'
 
 type Options = Readonly<Record<PropertyKey, unknown>> & Partial<NormalizedOptions>
 

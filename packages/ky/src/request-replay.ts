@@ -41,29 +41,6 @@ const notForwarded = new Set([
 ])
 
 /**
- * Bodies that are data, not a one-shot source: ky (and the `Request` it builds) can produce them again.
- * A `ReadableStream` or an async iterable is consumed by the first send, so it never qualifies.
- *
- * @example
- * ```ts
- * isReplayableBody('{"a":1}') // true
- * isReplayableBody(new ReadableStream()) // false
- * ```
- */
-export function isReplayableBody(body: unknown): boolean {
-  return (
-    body === undefined ||
-    body === null ||
-    typeof body === 'string' ||
-    body instanceof ArrayBuffer ||
-    ArrayBuffer.isView(body) ||
-    body instanceof Blob ||
-    body instanceof FormData ||
-    body instanceof URLSearchParams
-  )
-}
-
-/**
  * Sends `request` the way ky sends an attempt: through the caller's `fetch`, with ky's per-attempt timeout
  * and the fetch-only options ky forwards as fetch's second argument (undici's `dispatcher`, Next.js's `next`).
  *

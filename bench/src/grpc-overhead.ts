@@ -21,7 +21,8 @@ import {
 } from '@grpc/grpc-js'
 import { loadSync } from '@grpc/proto-loader'
 import { nebiusAuthInterceptor } from '@nebius-auth/connect'
-import { bearer, cachedProvider, type TokenProvider } from '@nebius-auth/core'
+import { cachedProvider, type TokenProvider } from '@nebius-auth/core'
+import { bearer } from '@nebius-auth/core/adapter'
 import { protoDirectory, TestService } from '@nebius-auth/emulator/proto'
 import { nebiusCredentials } from '@nebius-auth/grpc'
 

@@ -1,5 +1,6 @@
+import { readExternalTokenFile } from '#platform/files'
+
 import type { CacheOptions } from './cache-options.js'
-import { readExternalTokenFile } from './external-token-file.js'
 import { freshExternalToken, guardSource, type ExternalTokenSource } from './external-token.js'
 import { providerObject } from './provider-object.js'
 import { cachedProvider } from './token-cache.js'

@@ -28,3 +28,17 @@ export const readSecretFile: typeof Node.readSecretFile = async () => {
   await Promise.resolve()
   throw unsupportedRuntime('reading a key or credentials file')
 }
+
+/**
+ * Rejects with `ERR_UNSUPPORTED_RUNTIME`: `federatedCredentials({ tokenFile })` needs a file system (pass
+ * `token` instead).
+ *
+ * @example
+ * ```ts
+ * await readExternalTokenFile('/var/run/secrets/tokens/nebius-token') // rejects on Cloudflare Workers
+ * ```
+ */
+export const readExternalTokenFile: typeof Node.readExternalTokenFile = async () => {
+  await Promise.resolve()
+  throw unsupportedRuntime('federatedCredentials({ tokenFile }) reads a file')
+}

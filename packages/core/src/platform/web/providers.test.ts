@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { writeDebugLine } from './debug-log.js'
-import { readCredentialsFile, readSecretFile } from './files.js'
+import { readCredentialsFile, readExternalTokenFile, readSecretFile } from './files.js'
 import { cliToken, defaultProvider, fileStore, fromEnvironment, tokenFile } from './providers.js'
 
 function codeOf(call: () => unknown): unknown {
@@ -33,6 +33,9 @@ describe('the web platform', () => {
       code: 'ERR_UNSUPPORTED_RUNTIME',
     })
     await expect(readSecretFile('private.pem')).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_RUNTIME' })
+    await expect(readExternalTokenFile('/var/run/token')).rejects.toMatchObject({
+      code: 'ERR_UNSUPPORTED_RUNTIME',
+    })
   })
 
   it('writes no debug line and never builds one', () => {

@@ -9,6 +9,45 @@
 const marker = Symbol.for('@nebius-auth/core/NebiusAuthError')
 
 /**
+ * Every `code` this library gives its errors and its `refresh-failed` / `store-error` events. The README's
+ * table of codes lists exactly these (a test keeps the two in step).
+ *
+ * @example
+ * ```ts
+ * function isRetryLater(code: NebiusAuthErrorCode): boolean {
+ *   return code === 'ERR_EXCHANGE_UNAVAILABLE' || code === 'ERR_METADATA_UNAVAILABLE'
+ * }
+ * ```
+ */
+export type NebiusAuthErrorCode =
+  | 'ERR_KEY_INVALID'
+  | 'ERR_CREDENTIALS_INVALID'
+  | 'ERR_CREDENTIALS_NOT_FOUND'
+  | 'ERR_CONFIG_INVALID'
+  | 'ERR_PROFILE_NOT_FOUND'
+  | 'ERR_ENV_TOKEN_INVALID'
+  | 'ERR_TOKEN_FILE_INVALID'
+  | 'ERR_TOKEN_FILE_UNREADABLE'
+  | 'ERR_CLI_NOT_FOUND'
+  | 'ERR_CLI_FAILED'
+  | 'ERR_METADATA_UNAVAILABLE'
+  | 'ERR_METADATA_INVALID_RESPONSE'
+  | 'ERR_EXCHANGE_REJECTED'
+  | 'ERR_EXCHANGE_UNAVAILABLE'
+  | 'ERR_EXCHANGE_INVALID_RESPONSE'
+  | 'ERR_REFRESH_TIMEOUT'
+  | 'ERR_TOKEN_INVALID'
+  | 'ERR_TOKEN_REJECTED'
+  | 'ERR_TOKEN_EXPIRED'
+  | 'ERR_PROVIDER_CLOSED'
+  | 'ERR_UNKNOWN'
+  | 'ERR_STORE_TIMEOUT'
+  | 'ERR_STORE_FAILED'
+  | 'ERR_STORE_MISCONFIGURED'
+  | 'ERR_STORE_LOCKED'
+  | 'ERR_STORE_LOCK_LOST'
+
+/**
  * Options shared by every error constructor: the ES2022 `cause`.
  *
  * @example
@@ -34,9 +73,9 @@ export interface NebiusAuthErrorOptions {
  */
 export class NebiusAuthError extends Error {
   /** A stable, documented identifier such as `ERR_KEY_INVALID`. */
-  readonly code: string
+  readonly code: NebiusAuthErrorCode
 
-  constructor(code: string, message: string, options?: NebiusAuthErrorOptions) {
+  constructor(code: NebiusAuthErrorCode, message: string, options?: NebiusAuthErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     Object.defineProperty(this, marker, { value: true })
@@ -102,7 +141,7 @@ export class TokenExchangeError extends NebiusAuthError {
   /** Whether trying again later may succeed. */
   readonly retryable: boolean
 
-  constructor(code: string, message: string, details: TokenExchangeErrorDetails) {
+  constructor(code: NebiusAuthErrorCode, message: string, details: TokenExchangeErrorDetails) {
     super(code, message, details)
     if (details.status !== undefined) this.status = details.status
     if (details.error !== undefined) this.error = details.error

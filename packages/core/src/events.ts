@@ -1,5 +1,7 @@
 import { writeDebugLine } from '#platform/debug-log'
 
+import type { NebiusAuthErrorCode } from './errors.js'
+
 /**
  * What a refreshing provider or an adapter reports through `onEvent` and `NODE_DEBUG=nebius-auth`.
  * Events never carry a token, an assertion or key material: only times, durations, codes and origins.
@@ -17,11 +19,19 @@ import { writeDebugLine } from '#platform/debug-log'
 export type NebiusAuthEvent =
   | { type: 'refresh-started'; reason: 'initial' | 'background' | 'rejected' | 'expired' }
   | { type: 'refresh-succeeded'; expiresAt: number; duration: number }
-  | { type: 'refresh-failed'; code: string; duration: number; retryAt?: number }
+  | { type: 'refresh-failed'; code: NebiusAuthErrorCode; duration: number; retryAt?: number }
   | { type: 'stale-token-served'; expiresAt: number }
   | { type: 'unauthorized-retry'; origin: string; client: string }
   | { type: 'insecure-file-permissions'; path: string; mode: number }
-  | { type: 'store-error'; operation: string; code: string }
+  /** One failed store call; `systemCode` is Node's code for a system error (`ECONNREFUSED`), when there is one. */
+  | { type: 'store-error'; operation: string; code: NebiusAuthErrorCode; systemCode?: string }
+  /**
+   * The first failure after the store worked (or of its first call): from now on this process exchanges
+   * on its own, so the fleet shares nothing until a store call succeeds again. Sent once per outage.
+   */
+  | { type: 'store-unavailable'; operation: string; code: NebiusAuthErrorCode }
+  /** A request went out without a token because its origin is not allowed. Sent once per origin per adapter. */
+  | { type: 'origin-not-allowed'; origin: string; client: string }
 
 /**
  * A callback for {@link NebiusAuthEvent}s. It must not throw; if it does, the error is swallowed.
@@ -34,10 +44,18 @@ export type NebiusAuthEvent =
  */
 export type NebiusAuthEventListener = (event: NebiusAuthEvent) => void
 
+// What a debug line adds for the events whose consequence is not obvious from their fields.
+const consequences: Partial<Record<NebiusAuthEvent['type'], string>> = {
+  'store-unavailable':
+    '(fleet sharing is off: this process exchanges on its own until the store answers again)',
+  'origin-not-allowed': '(no token sent; list the origin in `origins` if it should get one)',
+}
+
 function describe(event: NebiusAuthEvent): string {
   const { type, ...rest } = event
   const fields = Object.entries(rest).map(([key, value]) => `${key}=${String(value)}`)
-  return [type, ...fields].join(' ')
+  const consequence = consequences[type]
+  return [type, ...fields, ...(consequence === undefined ? [] : [consequence])].join(' ')
 }
 
 /**

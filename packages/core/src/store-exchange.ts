@@ -1,5 +1,5 @@
 import { abortableSleep } from './abortable.js'
-import { NebiusAuthError } from './errors.js'
+import { NebiusAuthError, type NebiusAuthErrorCode } from './errors.js'
 import type { NebiusAuthEventListener } from './events.js'
 import { emitEvent } from './events.js'
 import { readStoredToken } from './token-store.js'
@@ -49,11 +49,18 @@ export function obtainedAtOf(value: unknown, startedAt: number, finishedAt: numb
     : startedAt
 }
 
-function storeErrorCode(error: unknown): string {
-  if (NebiusAuthError.isInstance(error)) return error.code
+/** The event fields for a failed store call: our code, and Node's system code when there is one. */
+function storeErrorCodes(error: unknown): { code: NebiusAuthErrorCode; systemCode?: string } {
+  if (NebiusAuthError.isInstance(error)) return { code: error.code }
   const code = (error as { code?: unknown } | null)?.code
   // Node's system codes (ECONNREFUSED, EACCES) say what went wrong without saying anything secret.
-  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? code : 'ERR_STORE_FAILED'
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) {
+    return { code: 'ERR_STORE_FAILED', systemCode: code }
+  }
+  // A TypeError without a system code is a programming error, not an outage: a store method that is
+  // missing or a client the store does not understand. It fails on every call, so it must be loud.
+  if (error instanceof TypeError) return { code: 'ERR_STORE_MISCONFIGURED' }
+  return { code: 'ERR_STORE_FAILED' }
 }
 
 /**
@@ -86,12 +93,17 @@ export function storeExchange(
     return time < refreshPoint
   }
 
+  // Whether the last store call failed: the first failure of an outage is also a `store-unavailable`.
+  let unavailable = false
+
   async function call<T>(operation: string, run: () => Promise<T>): Promise<Outcome<T>> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         reject(new NebiusAuthError('ERR_STORE_TIMEOUT', `The token store took over ${storeTimeout} ms`))
       }, storeTimeout)
+      // A hung store must not keep the process alive; the exchange that follows has its own timers.
+      timer.unref()
     })
     try {
       // The executor turns a synchronous throw from a store method into a failure like any other.
@@ -101,9 +113,13 @@ export function storeExchange(
         }),
         timeout,
       ])
+      unavailable = false
       return { ok: true, value }
     } catch (error) {
-      emitEvent(onEvent, { type: 'store-error', operation, code: storeErrorCode(error) })
+      const codes = storeErrorCodes(error)
+      emitEvent(onEvent, { type: 'store-error', operation, ...codes })
+      if (!unavailable) emitEvent(onEvent, { type: 'store-unavailable', operation, code: codes.code })
+      unavailable = true
       return { ok: false }
     } finally {
       clearTimeout(timer)

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
+import type { NebiusAuthEvent } from './events.js'
+
 import { cachedProvider } from './token-cache.js'
 import type { CacheOptions } from './token-cache.js'
 import {
@@ -183,9 +185,54 @@ describe('cachedProvider when the store fails', () => {
       const { events, onEvent } = eventLog()
       const provider = cachedProvider(async () => tokenFor('own', hour), { store, storeKey: key, onEvent })
       await expect(provider.getToken()).resolves.toMatchObject({ token: 'v1.own' })
-      expect(events).toContainEqual({ type: 'store-error', operation, code: 'ECONNREFUSED' })
+      expect(events).toContainEqual({
+        type: 'store-error',
+        operation,
+        code: 'ERR_STORE_FAILED',
+        systemCode: 'ECONNREFUSED',
+      })
     },
   )
+
+  it('warns once per outage with store-unavailable, and again after the store recovered', async () => {
+    const store = memoryStore()
+    store.get.mockRejectedValue(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))
+    const { events, onEvent } = eventLog()
+    let count = 0
+    const provider = cachedProvider(async () => tokenFor(`own${String(++count)}`, hour), {
+      store,
+      storeKey: key,
+      onEvent,
+    })
+    const refresh = async (): Promise<void> => {
+      await provider.getToken({ rejected: (await provider.getToken()).token })
+    }
+    await refresh()
+    const warnings = (): NebiusAuthEvent[] => events.filter((event) => event.type === 'store-unavailable')
+    expect(warnings()).toEqual([{ type: 'store-unavailable', operation: 'get', code: 'ERR_STORE_FAILED' }])
+    expect(events.filter((event) => event.type === 'store-error').length).toBeGreaterThan(1)
+    store.get.mockResolvedValue(undefined)
+    await refresh()
+    store.get.mockRejectedValue(new Error('down again'))
+    await refresh()
+    expect(warnings()).toHaveLength(2)
+  })
+
+  it('reports a store that throws a TypeError on every call as ERR_STORE_MISCONFIGURED', async () => {
+    const store = memoryStore()
+    // What a Redis client of a shape the store did not expect throws.
+    store.get.mockImplementation(() => {
+      throw new TypeError("Cannot read properties of undefined (reading 'toLowerCase')")
+    })
+    const { events, onEvent } = eventLog()
+    const provider = cachedProvider(async () => tokenFor('own', hour), { store, storeKey: key, onEvent })
+    await expect(provider.getToken()).resolves.toMatchObject({ token: 'v1.own' })
+    expect(events).toContainEqual({
+      type: 'store-unavailable',
+      operation: 'get',
+      code: 'ERR_STORE_MISCONFIGURED',
+    })
+  })
 
   it('gives up on a hung store call after storeTimeout and exchanges', async () => {
     const store = memoryStore()

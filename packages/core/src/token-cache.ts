@@ -2,7 +2,7 @@ import { abortable, markHonoursSignal } from './abortable.js'
 import { backoffDelay } from './backoff.js'
 import { resolveCacheOptions } from './cache-options.js'
 import type { CacheOptions } from './cache-options.js'
-import { NebiusAuthError, providerClosedError } from './errors.js'
+import { NebiusAuthError, providerClosedError, type NebiusAuthErrorCode } from './errors.js'
 import type { NebiusAuthEvent } from './events.js'
 import { emitEvent } from './events.js'
 import { unrefTimer } from './platform/timers.js'
@@ -35,7 +35,7 @@ function invalidToken(problem: string): NebiusAuthError {
   return new NebiusAuthError('ERR_TOKEN_INVALID', `fetchToken resolved to an unusable token: ${problem}`)
 }
 
-function errorCode(error: unknown): string {
+function errorCode(error: unknown): NebiusAuthErrorCode {
   return NebiusAuthError.isInstance(error) ? error.code : 'ERR_UNKNOWN'
 }
 

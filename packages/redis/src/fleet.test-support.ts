@@ -7,10 +7,14 @@ import { fileURLToPath } from 'node:url'
 
 import type { EmulatedServiceAccount } from '@nebius-auth/emulator'
 
+import type { RedisClientName } from './redis-clients.test-support.js'
+
 const workerPath = fileURLToPath(new URL('../test/fleet-worker.mjs', import.meta.url))
 
 export interface FleetConfig {
   store: 'redis' | 'file'
+  /** Which real Redis client the workers use; see redis-clients.test-support.ts. */
+  client?: RedisClientName
   redisUrl?: string
   filePath?: string
   endpoint: string

@@ -5,8 +5,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 
-import { createClient } from 'redis'
-
 /**
  * Whether `redis-server` is on PATH. Missing, the Redis tests are skipped on a developer's machine, but
  * under CI (where `CI` is set) that is an error: a skipped suite must not pass for a green one.
@@ -79,13 +77,4 @@ export async function startRedisServer(): Promise<RedisServer> {
 
   await start()
   return { url: `redis://127.0.0.1:${port}`, stop, start }
-}
-
-/** A node-redis client that reconnects quickly, with connection errors expected and ignored. */
-export async function connectClient(url: string): Promise<ReturnType<typeof createClient>> {
-  const client = createClient({ url, socket: { reconnectStrategy: () => 50, connectTimeout: 1000 } })
-  // node-redis emits 'error' for every failed reconnect during an outage; the store reports them itself.
-  client.on('error', () => undefined)
-  await client.connect()
-  return client
 }

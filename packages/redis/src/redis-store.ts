@@ -9,6 +9,8 @@ import { decrypt, encrypt } from './encryption.js'
  * The one thing the store needs from a Redis client: sending a raw command. node-redis (v4, v5) has
  * `sendCommand(args)`, ioredis has `call(command, ...args)`; either shape fits, so the store ties users
  * to no client version (the typed `set` options of the two clients differ, raw commands do not).
+ * ioredis also has a `sendCommand`, which takes one of its own `Command` objects, so `call` is looked
+ * for first.
  */
 export type RedisCommandClient =
   | { sendCommand(args: string[]): Promise<unknown> }
@@ -55,6 +57,16 @@ function validate(client: unknown, options: RedisStoreOptions): void {
   }
 }
 
+/** How to send a raw command with `client`: ioredis's `call` when there is one, else node-redis's `sendCommand`. */
+function commandSender(client: RedisCommandClient): (args: string[]) => Promise<unknown> {
+  if (typeof (client as Partial<Record<'call', unknown>>).call === 'function') {
+    const ioredis = client as { call(command: string, ...args: string[]): Promise<unknown> }
+    return (args) => ioredis.call(args[0] ?? '', ...args.slice(1))
+  }
+  const nodeRedis = client as { sendCommand(args: string[]): Promise<unknown> }
+  return (args) => nodeRedis.sendCommand(args)
+}
+
 /**
  * A {@link TokenStore} on Redis, so every process of a fleet, on any host, shares one Nebius access
  * token: one exchange per token lifetime for the whole fleet instead of one per process.
@@ -64,7 +76,8 @@ function validate(client: unknown, options: RedisStoreOptions): void {
  * only while it still holds that value. Errors and timeouts reject; the provider then exchanges on its
  * own, so a Redis outage costs sharing, never a request.
  *
- * @param client - A connected node-redis client (`createClient()`), or an ioredis client.
+ * @param client - A connected node-redis 4 or 5 client (`createClient()`), or an ioredis 5 client
+ *   (`new Redis(url)`).
  * @example
  * ```ts
  * import { createClient } from 'redis'
@@ -78,6 +91,7 @@ function validate(client: unknown, options: RedisStoreOptions): void {
 export function redisStore(client: RedisCommandClient, options: RedisStoreOptions = {}): TokenStore {
   validate(client, options)
   const { prefix = '', encryptionKey, timeout = 1000 } = options
+  const send = commandSender(client)
 
   async function command(args: string[]): Promise<unknown> {
     let timer: NodeJS.Timeout | undefined
@@ -85,11 +99,11 @@ export function redisStore(client: RedisCommandClient, options: RedisStoreOption
       timer = setTimeout(() => {
         reject(new NebiusAuthError('ERR_STORE_TIMEOUT', `Redis did not answer within ${timeout} ms`))
       }, timeout)
+      // The client's socket keeps the process alive while a command is out; this bound must not.
+      timer.unref()
     })
     const sent = new Promise<unknown>((resolve) => {
-      resolve(
-        'sendCommand' in client ? client.sendCommand(args) : client.call(args[0] ?? '', ...args.slice(1)),
-      )
+      resolve(send(args))
     })
     try {
       return await Promise.race([sent, expired])

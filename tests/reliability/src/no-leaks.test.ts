@@ -17,7 +17,7 @@ import {
   registerSecrets,
   tokenSecrets,
 } from './support/collector.js'
-import { leakRequestsPerAdapter, leakWarmUpRequests } from './support/scale.js'
+import { leakRequestsPerAdapter, leakWarmUpRequests, timeoutFor } from './support/scale.js'
 
 const child = fileURLToPath(new URL('leak-child.mjs', import.meta.url))
 const heapLimit = 2 * 1024 * 1024
@@ -88,24 +88,28 @@ afterAll(() => {
 })
 
 describe.each(adapterNames)(`%s over ${leakRequestsPerAdapter} requests in one process`, (adapter) => {
-  it('completes every request', async () => {
-    const run = await runChild(adapter)
-    runs.set(adapter, run)
-    const { report } = run
-    registerSecrets([...report.tokens.flatMap(tokenSecrets), ...pemSecrets(report.privateKeyPem)])
-    recordFigures(`no leaks via ${adapter}`, {
-      requests: leakRequestsPerAdapter,
-      succeeded: report.succeeded,
-      failed: report.failed,
-      exchanges: report.exchanges,
-      heapGrowthBytes: report.heapAtEnd - report.heapAfterWarmUp,
-      resourcesBefore: report.baseline,
-      resourcesAfter: report.after,
-      exitedByItself: run.exitedByItself,
-    })
-    expect(report.failed).toBe(0)
-    expect(report.succeeded).toBe(leakRequestsPerAdapter)
-  })
+  it(
+    'completes every request',
+    async () => {
+      const run = await runChild(adapter)
+      runs.set(adapter, run)
+      const { report } = run
+      registerSecrets([...report.tokens.flatMap(tokenSecrets), ...pemSecrets(report.privateKeyPem)])
+      recordFigures(`no leaks via ${adapter}`, {
+        requests: leakRequestsPerAdapter,
+        succeeded: report.succeeded,
+        failed: report.failed,
+        exchanges: report.exchanges,
+        heapGrowthBytes: report.heapAtEnd - report.heapAfterWarmUp,
+        resourcesBefore: report.baseline,
+        resourcesAfter: report.after,
+        exitedByItself: run.exitedByItself,
+      })
+      expect(report.failed).toBe(0)
+      expect(report.succeeded).toBe(leakRequestsPerAdapter)
+    },
+    timeoutFor(leakRequestsPerAdapter, 120_000),
+  )
 
   it('grows the heap after GC by less than 2 MB after the warm-up', () => {
     const { report } = runs.get(adapter)!

@@ -20,7 +20,7 @@ import {
   type FixtureProvider,
 } from './support/exchange-fixture.js'
 import { seededRandom } from './support/random.js'
-import { soakRequestsPerAdapter } from './support/scale.js'
+import { soakRequestsPerAdapter, timeoutFor } from './support/scale.js'
 import { createVirtualClock } from './support/virtual-clock.js'
 
 const tokenTtl = 30 // seconds: a lifetime is 30 ticks, refreshed at 27 (the 90% rule)
@@ -112,30 +112,33 @@ async function runTick(lane: Lane): Promise<void> {
 }
 
 describe(`a soak of ${soakRequestsPerAdapter} requests per adapter over ${ticks} virtual seconds`, () => {
-  beforeAll(async () => {
-    for (let tick = 0; tick < ticks; tick++) {
-      for (const lane of lanes) maybeInjectFault(lane)
-      await Promise.all(lanes.map(runTick))
-      clock.advance(tickMilliseconds)
-    }
-    const span = (ticks * tickMilliseconds) / 1000
-    const lifetimes = Math.floor(span / (tokenTtl * refreshRatio)) + 1
-    for (const lane of lanes) {
-      const { accepted, rejected, failed } = lane.fixture.emulator.stats().exchanges
-      recordFigures(`soak via ${lane.name}`, {
-        requests: ticks * requestsPerTick,
-        virtualSeconds: span,
-        tokenTtlSeconds: tokenTtl,
-        lifetimes,
-        exchangeAttempts: accepted + rejected + failed,
-        exchangesAccepted: accepted,
-        exchangesRejected: rejected,
-        attemptsFaulted: failed,
-        ...lane.tally,
-        seed,
-      })
-    }
-  }, 600_000)
+  beforeAll(
+    async () => {
+      for (let tick = 0; tick < ticks; tick++) {
+        for (const lane of lanes) maybeInjectFault(lane)
+        await Promise.all(lanes.map(runTick))
+        clock.advance(tickMilliseconds)
+      }
+      const span = (ticks * tickMilliseconds) / 1000
+      const lifetimes = Math.floor(span / (tokenTtl * refreshRatio)) + 1
+      for (const lane of lanes) {
+        const { accepted, rejected, failed } = lane.fixture.emulator.stats().exchanges
+        recordFigures(`soak via ${lane.name}`, {
+          requests: ticks * requestsPerTick,
+          virtualSeconds: span,
+          tokenTtlSeconds: tokenTtl,
+          lifetimes,
+          exchangeAttempts: accepted + rejected + failed,
+          exchangesAccepted: accepted,
+          exchangesRejected: rejected,
+          attemptsFaulted: failed,
+          ...lane.tally,
+          seed,
+        })
+      }
+    },
+    timeoutFor(soakRequestsPerAdapter * adapterNames.length, 600_000),
+  )
 
   it.each(adapterNames)('fails no request through %s while a valid token existed', (name) => {
     const lane = lanes.find((candidate) => candidate.name === name)!

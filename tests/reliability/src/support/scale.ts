@@ -22,3 +22,17 @@ export const leakWarmUpRequests = Math.min(
   count('RELIABILITY_LEAK_WARM_UP', 20_000),
   Math.floor(leakRequestsPerAdapter / 2),
 )
+
+/**
+ * The time a step that sends `requests` requests may take: `base`, or 5 ms a request when that is longer,
+ * i.e. it holds at 200 requests per second, a fifth of what this suite sees on a quiet 2-core machine. A
+ * fixed timeout would fail the full counts on a busy machine for being slow, not for being wrong.
+ *
+ * @example
+ * ```ts
+ * it('completes every request', run, timeoutFor(leakRequestsPerAdapter, 120_000))
+ * ```
+ */
+export function timeoutFor(requests: number, base: number): number {
+  return Math.max(base, requests * 5)
+}

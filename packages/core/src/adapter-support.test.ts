@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { bearer, createRequestAuthorizer } from './adapter-support.js'
+import { defaultProvider } from './default-provider.js'
 import type { NebiusAuthEvent } from './events.js'
 import { cachedProvider } from './token-cache.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
@@ -90,14 +91,59 @@ describe('createRequestAuthorizer', () => {
     expect(provider.calls).toHaveLength(0)
   })
 
-  it('does not retry when retryOnUnauthorized is false', async () => {
+  it('does not retry when retryOnUnauthorized is false, but still drops the refused token', async () => {
+    const provider = countingProvider()
     const authorizer = createRequestAuthorizer(
-      { provider: countingProvider(), origins: ['https://api.example.com'], retryOnUnauthorized: false },
+      { provider, origins: ['https://api.example.com'], retryOnUnauthorized: false },
       { client: 'test' },
     )
     expect(
       await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'token-1' }),
     ).toBeUndefined()
+    expect(await authorizer.tokenFor(allowedUrl)).toBe('token-2')
+  })
+
+  it('reports an origin that gets no token once, through origin-not-allowed', async () => {
+    const events: NebiusAuthEvent[] = []
+    const authorizer = createRequestAuthorizer(
+      {
+        provider: countingProvider(),
+        origins: ['https://api.example.com'],
+        onEvent: (event) => events.push(event),
+      },
+      { client: 'test' },
+    )
+    await authorizer.tokenFor('http://localhost:8080/v1?secret=query')
+    await authorizer.tokenFor('http://localhost:8080/v2')
+    authorizer.allows('https://other.example.com/path')
+    await authorizer.tokenFor(allowedUrl)
+    await authorizer.tokenFor('not a url')
+    expect(events).toEqual([
+      { type: 'origin-not-allowed', origin: 'http://localhost:8080', client: 'test' },
+      { type: 'origin-not-allowed', origin: 'https://other.example.com', client: 'test' },
+    ])
+  })
+
+  it('shares one default provider between adapters built without one', () => {
+    const first = createRequestAuthorizer({}, { client: 'axios' })
+    const second = createRequestAuthorizer(undefined, { client: 'got' })
+    expect(second.provider).toBe(first.provider)
+    expect(first.provider).toBe(defaultProvider())
+  })
+
+  it('gives another environment its own default provider, and a new one after close', () => {
+    const before = defaultProvider()
+    const previous = process.env.NEBIUS_PROFILE
+    process.env.NEBIUS_PROFILE = 'another-profile-for-this-test'
+    try {
+      expect(defaultProvider()).not.toBe(before)
+      expect(defaultProvider()).toBe(defaultProvider())
+    } finally {
+      if (previous === undefined) delete process.env.NEBIUS_PROFILE
+      else process.env.NEBIUS_PROFILE = previous
+    }
+    before.close()
+    expect(defaultProvider()).not.toBe(before)
   })
 
   it('gives up the retry, not the response, when the refresh fails', async () => {
@@ -166,7 +212,7 @@ describe('forgetRejected', () => {
     expect(events).toEqual([])
   })
 
-  it('leaves the provider alone for other statuses, foreign origins and retryOnUnauthorized false', async () => {
+  it('leaves the provider alone for other statuses, foreign origins and requests without our token', async () => {
     const provider = countingProvider()
     const authorizer = createRequestAuthorizer(
       { provider, origins: ['https://api.example.com'] },
@@ -175,11 +221,6 @@ describe('forgetRejected', () => {
     await authorizer.forgetRejected({ status: 500, url: allowedUrl, sentToken: 'token-1' })
     await authorizer.forgetRejected({ status: 401, url: 'https://x.example/', sentToken: 'token-1' })
     await authorizer.forgetRejected({ status: 401, url: allowedUrl, sentToken: undefined })
-    const quiet = createRequestAuthorizer(
-      { provider, origins: ['https://api.example.com'], retryOnUnauthorized: false },
-      { client: 'test' },
-    )
-    await quiet.forgetRejected({ status: 401, url: allowedUrl, sentToken: 'token-1' })
     expect(provider.calls).toHaveLength(0)
   })
 

@@ -25,7 +25,8 @@ import type { TokenProvider } from './types.js'
  */
 export interface NebiusAuthOptions {
   /**
-   * Where tokens come from. Default: `fromEnvironment()`, resolved lazily on the first request (Node.js, Bun
+   * Where tokens come from. Default: {@link defaultProvider}, one `fromEnvironment()` shared by every
+   * adapter of the process (per distinct environment), resolved lazily on the first request (Node.js, Bun
    * and Deno; required on web runtimes such as Cloudflare Workers and Vercel's edge runtime).
    */
   provider?: TokenProvider
@@ -35,9 +36,13 @@ export interface NebiusAuthOptions {
    * `https://*.nebius.com`. Plain `http:` only ever reaches loopback hosts named explicitly.
    */
   origins?: OriginsOption
-  /** Retry once with a fresh token when an allowed origin answers 401 to our token. Default `true`. */
+  /**
+   * Retry once with a fresh token when an allowed origin answers 401 to our token. Default `true`. With
+   * `false` the 401 reaches the caller as it is, but the provider still hears that the token was refused,
+   * so the next request gets a fresh one instead of the same refusal until the token expires.
+   */
   retryOnUnauthorized?: boolean
-  /** Receives `unauthorized-retry` events (never a token). */
+  /** Receives `unauthorized-retry` and `origin-not-allowed` events (never a token). */
   onEvent?: NebiusAuthEventListener
 }
 
@@ -69,7 +74,11 @@ export interface ResponseOutcome {
  */
 export interface RequestAuthorizer {
   readonly provider: TokenProvider
-  /** Whether `url` may receive the token. Unparseable URLs never do. */
+  /**
+   * Whether `url` may receive the token. Unparseable URLs never do. The first refusal of an origin emits
+   * `origin-not-allowed` (also printed by `NODE_DEBUG=nebius-auth`), so a request that silently goes out
+   * without a token can be noticed.
+   */
   allows(url: string | URL): boolean
   /**
    * The token to attach to a request for `url`, or `undefined` when the origin is not allowed; a `URL` object
@@ -81,7 +90,8 @@ export interface RequestAuthorizer {
    * After a response: the fresh token to retry with exactly once, or `undefined` for no retry. Retries only
    * a 401 from an allowed origin to a request that carried our token, and only when the provider hands out
    * a different token (a static token is never retried). A failed refresh means no retry: the caller gets
-   * the 401 it would have had, and the provider reports the failure through its own events.
+   * the 401 it would have had, and the provider reports the failure through its own events. With
+   * `retryOnUnauthorized: false` it never retries, but still does what {@link forgetRejected} does.
    */
   tokenForRetry(outcome: ResponseOutcome): Promise<string | undefined>
   /**
@@ -126,20 +136,41 @@ export function createRequestAuthorizer(
   }
   const resolved = options ?? {}
   validateOptions(resolved)
-  // fromEnvironment() on Node, Bun and Deno; on a web runtime, an ERR_UNSUPPORTED_RUNTIME asking for `provider`.
+  // The process's shared fromEnvironment() on Node, Bun and Deno; on a web runtime, an ERR_UNSUPPORTED_RUNTIME
+  // asking for `provider`.
   const provider = resolved.provider ?? defaultProvider()
   const retry = resolved.retryOnUnauthorized ?? true
   const matches = createOriginMatcher(resolved.origins, context.baseURL)
   const signalHonoured = honours(provider)
+  // Origins already reported as refused: one event per origin, not one per request.
+  const reported = new Set<string>()
+
+  const refuse = (url: URL): false => {
+    const { origin } = url
+    // Only http(s) has an origin worth naming ('null' otherwise); a bounded set, as origins are endless.
+    if (origin !== 'null' && !reported.has(origin) && reported.size < 1000) {
+      reported.add(origin)
+      emitEvent(resolved.onEvent, { type: 'origin-not-allowed', origin, client: context.client })
+    }
+    return false
+  }
 
   const allows = (url: string | URL): boolean => {
     const parsed = parseURL(url)
-    return parsed !== undefined && matches(parsed)
+    if (parsed === undefined) return false
+    return matches(parsed) || refuse(parsed)
   }
 
   /** Whether a response is a refusal of our token that the provider should hear about. */
   const refusedOurToken = ({ status, url, sentToken }: ResponseOutcome): boolean =>
-    retry && status === 401 && sentToken !== undefined && allows(url)
+    status === 401 && sentToken !== undefined && allows(url)
+
+  const forgetRejected = async (outcome: ResponseOutcome): Promise<void> => {
+    if (!refusedOurToken(outcome) || outcome.sentToken === undefined) return
+    const { sentToken, signal } = outcome
+    const pending = provider.getToken({ rejected: sentToken, ...(signal === undefined ? {} : { signal }) })
+    await abortable(pending, signal).catch(() => undefined)
+  }
 
   return {
     provider,
@@ -153,6 +184,11 @@ export function createRequestAuthorizer(
     },
     async tokenForRetry(outcome) {
       const { url, sentToken, signal } = outcome
+      if (!retry) {
+        // No retry, but the refused token must not stay attached until it expires.
+        await forgetRejected(outcome)
+        return undefined
+      }
       if (!refusedOurToken(outcome) || sentToken === undefined) return undefined
       let fresh: string
       try {
@@ -175,12 +211,7 @@ export function createRequestAuthorizer(
       })
       return fresh
     },
-    async forgetRejected(outcome) {
-      if (!refusedOurToken(outcome) || outcome.sentToken === undefined) return
-      const { sentToken, signal } = outcome
-      const pending = provider.getToken({ rejected: sentToken, ...(signal === undefined ? {} : { signal }) })
-      await abortable(pending, signal).catch(() => undefined)
-    },
+    forgetRejected,
   }
 }
 

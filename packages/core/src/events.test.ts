@@ -17,7 +17,11 @@ beforeAll(async () => {
   await writeFile(
     join(directory, 'emit.mjs'),
     `import { emitEvent } from ${JSON.stringify(built)}\n` +
-      `emitEvent(undefined, { type: 'refresh-failed', code: 'ERR_EXCHANGE_UNAVAILABLE', duration: 12, retryAt: 5000 })\n`,
+      `emitEvent(undefined, { type: 'refresh-failed', code: 'ERR_EXCHANGE_UNAVAILABLE', duration: 12, retryAt: 5000 })\n` +
+      `if (process.argv[2] === 'all') {\n` +
+      `  emitEvent(undefined, { type: 'origin-not-allowed', origin: 'http://localhost:8080', client: 'axios' })\n` +
+      `  emitEvent(undefined, { type: 'store-unavailable', operation: 'get', code: 'ERR_STORE_MISCONFIGURED' })\n` +
+      `}\n`,
   )
 })
 
@@ -25,10 +29,13 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true })
 })
 
-async function emitInChild(nodeDebug: string | undefined): Promise<{ stdout: string; stderr: string }> {
+async function emitInChild(
+  nodeDebug: string | undefined,
+  which = 'one',
+): Promise<{ stdout: string; stderr: string }> {
   const env = { ...process.env, NODE_DEBUG: nodeDebug }
   if (nodeDebug === undefined) delete env.NODE_DEBUG
-  return run(process.execPath, [join(directory, 'emit.mjs')], { env })
+  return run(process.execPath, [join(directory, 'emit.mjs'), which], { env })
 }
 
 describe('emitEvent', () => {
@@ -37,6 +44,17 @@ describe('emitEvent', () => {
     expect(stdout).toBe('')
     expect(stderr).toMatch(
       /^NEBIUS-AUTH \d+: refresh-failed code=ERR_EXCHANGE_UNAVAILABLE duration=12 retryAt=5000\n$/,
+    )
+  })
+
+  it('says what a refused origin and an unavailable store mean for the program', async () => {
+    const { stderr } = await emitInChild('nebius-auth', 'all')
+    const lines = stderr.trim().split('\n')
+    expect(lines[1]).toMatch(
+      /: origin-not-allowed origin=http:\/\/localhost:8080 client=axios \(no token sent; .*origins/,
+    )
+    expect(lines[2]).toMatch(
+      /: store-unavailable operation=get code=ERR_STORE_MISCONFIGURED \(fleet sharing is off: /,
     )
   })
 

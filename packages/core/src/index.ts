@@ -46,7 +46,7 @@ export { githubActionsToken } from './github-actions-token.js'
 export type { GitHubActionsTokenOptions } from './github-actions-token.js'
 export { impersonate } from './impersonate.js'
 export type { ImpersonateOptions } from './impersonate.js'
-export { fromEnvironment } from '#platform/providers'
+export { defaultProvider, fromEnvironment } from '#platform/providers'
 export type { FromEnvironmentOptions } from './from-environment.js'
 
 // Errors, events and helpers.

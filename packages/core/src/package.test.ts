@@ -12,6 +12,7 @@ describe('@nebius-auth/core entry', () => {
       'cliToken',
       'defaultExchangeEndpoint',
       'defaultMetadataEndpoint',
+      'defaultProvider',
       'defaultNebiusOrigins',
       'exchangeToken',
       'federatedCredentials',

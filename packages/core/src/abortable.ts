@@ -64,7 +64,8 @@ export function honours(provider: object): boolean {
 
 /**
  * Resolves after `milliseconds`, or rejects with `signal.reason` as soon as the signal aborts (clearing the
- * timer). The timer is not unref'd: someone is waiting on it.
+ * timer). The timer is unref'd: a retry sleep of a background refresh must not keep the process alive. A
+ * caller who waits for a token is kept alive by the cache itself (see `wait` in token-cache.ts).
  *
  * @example
  * ```ts
@@ -85,6 +86,7 @@ export function abortableSleep(milliseconds: number, signal: AbortSignal | undef
       signal?.removeEventListener('abort', onAbort)
       resolve()
     }, milliseconds)
+    timer.unref()
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }

@@ -38,7 +38,8 @@ function isTaken(error: unknown): boolean {
 
 function pause(): Promise<void> {
   // Random, so processes that met at a lock do not meet again on the next try.
-  return new Promise((done) => setTimeout(done, 5 + Math.random() * 15))
+  // Unref'd: waiting for another process's lock is store work, which never keeps a process alive.
+  return new Promise((done) => setTimeout(done, 5 + Math.random() * 15).unref())
 }
 
 function parseContent(text: string, time: number): Content {

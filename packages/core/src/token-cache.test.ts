@@ -247,15 +247,18 @@ describe('cachedProvider close', () => {
 })
 
 describe('cachedProvider timers', () => {
-  it('never keeps the process alive: every timer it creates is unref-ed', async () => {
+  it('never keeps the process alive once the caller has its token: every timer left is unref-ed', async () => {
     vi.useRealTimers()
     const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout')
+    const clearTimeoutSpy = vi.spyOn(globalThis, 'clearTimeout')
     const provider = cachedProvider(async () => tokenFor('one', hour))
     await provider.getToken()
     const timers = setTimeoutSpy.mock.results.map((result) => result.value as NodeJS.Timeout)
-    // One for the refresh-timeout guard of the exchange, one for the background refresh.
-    expect(timers).toHaveLength(2)
-    for (const timer of timers) expect(timer.hasRef()).toBe(false)
+    const cleared = new Set(clearTimeoutSpy.mock.calls.map(([timer]) => timer))
+    // The refresh-timeout guard of the exchange, the background refresh, and the caller's keep-alive,
+    // which holds the process only while the caller waits.
+    expect(timers).toHaveLength(3)
+    for (const timer of timers) expect(timer.hasRef() && !cleared.has(timer)).toBe(false)
     provider.close()
   })
 })

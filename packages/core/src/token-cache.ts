@@ -280,9 +280,18 @@ export function cachedProvider(
     throw lastError ?? new NebiusAuthError('ERR_TOKEN_EXPIRED', 'The token expired before it was used')
   }
 
+  // Every timer of an exchange (attempt timeouts, retry sleeps, store calls) is unref'd, so background work
+  // never keeps the process alive. A caller who waits for a token is another matter: like any pending
+  // request it must keep the process alive, or `await provider.getToken()` would end a script mid-retry.
+  let waiting = 0
+  let keepAlive: ReturnType<typeof setTimeout> | undefined
+
   function wait(record: Exchange, signal: AbortSignal | undefined): Promise<AccessToken> {
+    if (waiting++ === 0) keepAlive = setTimeout(() => undefined, maximumTimerDelay)
     // The caller's signal ends only this caller's wait; the shared exchange carries on for the others.
-    return abortable(record.settled.then(afterExchange), signal)
+    return abortable(record.settled.then(afterExchange), signal).finally(() => {
+      if (--waiting === 0) clearTimeout(keepAlive)
+    })
   }
 
   function markRejected(token: AccessToken): void {

@@ -207,6 +207,8 @@ export async function exchangeToken(
     const timer = setTimeout(() => {
       controller.abort(timedOut)
     }, timeout)
+    // The request's socket keeps the process alive while it is out; the bound on it must not.
+    timer.unref()
     const onAbort = (): void => {
       controller.abort(signal?.reason)
     }

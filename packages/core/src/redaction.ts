@@ -6,11 +6,8 @@
  * the value they produced before treating a re-sent header as their own.
  */
 import { bearer } from './adapter-support.js'
+import { recallRedaction, rememberRedaction } from './redaction-memo.js'
 import { sanitizeToken } from './sanitize.js'
-
-// Most requests of a process use the same token: remember the last answer instead of recomputing it.
-let lastToken: string | undefined
-let lastRedacted = ''
 
 /**
  * The `Authorization` value that stands in for `bearer(token)` once the request is finished:
@@ -22,11 +19,7 @@ let lastRedacted = ''
  * ```
  */
 export function redactedBearer(token: string): string {
-  if (token !== lastToken) {
-    lastRedacted = bearer(sanitizeToken(token))
-    lastToken = token
-  }
-  return lastRedacted
+  return recallRedaction(token) ?? rememberRedaction(token, bearer(sanitizeToken(token)))
 }
 
 // Node keeps a request's headers under a private symbol (`kOutHeaders`, stable from Node 20 to 24) as

@@ -3,6 +3,7 @@ import { backoffDelay } from './backoff.js'
 import { resolveCacheOptions } from './cache-options.js'
 import type { CacheOptions } from './cache-options.js'
 import { NebiusAuthError, providerClosedError, type NebiusAuthErrorCode } from './errors.js'
+import { forgetRedaction } from './redaction-memo.js'
 import type { NebiusAuthEvent } from './events.js'
 import { emitEvent } from './events.js'
 import { unrefTimer } from './platform/timers.js'
@@ -347,6 +348,7 @@ export function cachedProvider(
       if (closed) return
       closed = true
       forget()
+      forgetRedaction()
       rejectedTokens.clear()
       const running = exchange
       if (running !== undefined) {

@@ -67,6 +67,8 @@ export function createHooks(
   const attached = new Map<string, string | undefined>()
   // ky 2 with `retry: 0` sends the only copy of the body; keep one for the 401 retry (never for streams).
   const bodyCopies = new WeakMap<Request, Request>()
+  // Requests that already redact themselves when their signal aborts.
+  const redactOnAbort = new WeakSet<Request>()
 
   const rememberValue = (value: string, token: string | undefined): string => {
     attached.delete(value)
@@ -103,6 +105,18 @@ export function createHooks(
     const value = remember(token)
     // Headers are case-insensitive: set replaces any `Authorization` however it is spelled, never appends.
     request.headers.set('authorization', value)
+    // ky 1 rejects a timeout with a TimeoutError that holds this very request, and runs no hook for it;
+    // it aborts the request's signal first, so an abort is our cue to redact (a caller's abort too).
+    if (!request.signal.aborted && !redactOnAbort.has(request)) {
+      redactOnAbort.add(request)
+      request.signal.addEventListener(
+        'abort',
+        () => {
+          redact(request)
+        },
+        { once: true },
+      )
+    }
     const retry = requestOptions.retry as number | { limit?: number } | undefined
     const limit = typeof retry === 'number' ? retry : retry?.limit
     if (limit === 0 && request.body !== null && isReplayableBody(requestOptions.body)) {

@@ -9,6 +9,7 @@ import { withNebiusAuth } from './index.js'
 import {
   rotatingTokens,
   secretPart,
+  startRecordingServer,
   startScriptedServer,
   type ScriptedServer,
 } from '@nebius-auth/adapter-fixtures'
@@ -126,5 +127,47 @@ describe('withNebiusAuth: no token in what ky hands back', () => {
     const error = await failure(instance.get('data', { headers: { authorization: own } }))
     expect(server.authorizations).toEqual([own, own])
     expect(error.request.headers.get('authorization')).toBe(own)
+  })
+})
+
+describe('withNebiusAuth: no token in a TimeoutError', () => {
+  it("shows no token in ky's TimeoutError for a server that does not answer in time", async () => {
+    // Never answers; close() ends the open connection.
+    const silent = await startRecordingServer(() => undefined)
+    try {
+      const base = client.ky.create({ retry: 0, timeout: 100, ...client.prefixOption(silent.url) })
+      const instance = withNebiusAuth(base, { provider: staticToken(token), origins: [silent.url] })
+      const error: unknown = await instance.get('slow').then(
+        () => undefined,
+        (caught: unknown) => caught,
+      )
+      expect((error as Error).name).toBe('TimeoutError')
+      expect(silent.hits.map((hit) => hit.authorization)).toEqual([`Bearer ${token}`])
+      expect(logged(error)).not.toContain(secretPart)
+      expect((error as { request: Request }).request.headers.get('authorization')).toBe(
+        'Bearer v1.payload.**',
+      )
+    } finally {
+      await silent.close()
+    }
+  })
+
+  it('shows no token in the request after the caller aborted it', async () => {
+    const silent = await startRecordingServer(() => undefined)
+    try {
+      const base = client.ky.create({ retry: 0, timeout: false, ...client.prefixOption(silent.url) })
+      const instance = withNebiusAuth(base, { provider: staticToken(token), origins: [silent.url] })
+      const controller = new AbortController()
+      const pending = instance.get('slow', { signal: controller.signal }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      )
+      await expect.poll(() => silent.hits.length).toBe(1)
+      controller.abort()
+      const error = await pending
+      expect(logged(error)).not.toContain(secretPart)
+    } finally {
+      await silent.close()
+    }
   })
 })

@@ -92,6 +92,31 @@ export class NebiusAuthError extends Error {
 }
 
 /**
+ * The {@link NebiusAuthError} in `error` or in its chain of `cause`s, or `undefined`. Some HTTP clients wrap
+ * what a hook throws: got rejects with its own `RequestError` whose `cause` is our error, so
+ * `NebiusAuthError.isInstance(error)` alone misses it. This finds it for every adapter alike.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await api.get('v1/whoami')
+ * } catch (error) {
+ *   const authError = findNebiusAuthError(error)
+ *   if (authError?.code === 'ERR_CREDENTIALS_NOT_FOUND') console.error('no Nebius credentials configured')
+ * }
+ * ```
+ */
+export function findNebiusAuthError(error: unknown): NebiusAuthError | undefined {
+  let current = error
+  // Bounded: a cause chain may be circular.
+  for (let depth = 0; depth < 10 && typeof current === 'object' && current !== null; depth++) {
+    if (NebiusAuthError.isInstance(current)) return current
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+/**
  * A key, a credentials file, a CLI profile or another credential source is missing or unusable.
  *
  * @example

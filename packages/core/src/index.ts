@@ -50,7 +50,7 @@ export { defaultProvider, fromEnvironment } from '#platform/providers'
 export type { FromEnvironmentOptions } from './from-environment.js'
 
 // Errors, events and helpers.
-export { CredentialsError, NebiusAuthError, TokenExchangeError } from './errors.js'
+export { CredentialsError, findNebiusAuthError, NebiusAuthError, TokenExchangeError } from './errors.js'
 export type { NebiusAuthErrorCode, NebiusAuthErrorOptions, TokenExchangeErrorDetails } from './errors.js'
 export type { NebiusAuthEvent, NebiusAuthEventListener } from './events.js'
 export { sanitizeToken } from './sanitize.js'

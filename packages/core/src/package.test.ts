@@ -17,6 +17,7 @@ describe('@nebius-auth/core entry', () => {
       'exchangeToken',
       'federatedCredentials',
       'fileStore',
+      'findNebiusAuthError',
       'fromEnvironment',
       'githubActionsToken',
       'impersonate',

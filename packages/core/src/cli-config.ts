@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
 import type * as Yaml from 'yaml'
 import { CredentialsError } from './errors.js'
 
 /**
  * One profile of the Nebius CLI's `~/.nebius/config.yaml`, with the fields nebius-auth uses. Paths have
- * `~` expanded. `privateKey` (an inline PEM) is non-enumerable, so logging a profile does not print it.
+ * `~` expanded, and a relative path is taken relative to the config file's folder (when the config was
+ * read from a file), never to the program's working directory. `privateKey` (an inline PEM) is non-enumerable, so logging a profile does not print it.
  *
  * @example
  * ```ts
@@ -119,7 +120,13 @@ export function expandHome(path: string, home: string | undefined): string {
   return join(home, path.slice(1))
 }
 
-function readProfile(name: string, value: unknown, path: string, home: string | undefined): CliProfile {
+function readProfile(
+  name: string,
+  value: unknown,
+  path: string,
+  home: string | undefined,
+  folder: string | undefined,
+): CliProfile {
   if (value === null || value === undefined) return { name }
   if (!isMapping(value)) throw invalid(path, `has a profile "${name}" that is not a mapping`)
   const profile: { name: string } & Partial<Record<ProfileField, string>> = { name }
@@ -135,11 +142,14 @@ function readProfile(name: string, value: unknown, path: string, home: string | 
       profile[property] = trimmed
       continue
     }
+    let expanded: string
     try {
-      profile[property] = expandHome(trimmed, home)
+      expanded = expandHome(trimmed, home)
     } catch {
       throw invalid(path, `profile "${name}": ${key} starts with ~ but no home directory is known`)
     }
+    // A path written in a config file means a path next to that file, wherever the program runs from.
+    profile[property] = folder === undefined || isAbsolute(expanded) ? expanded : resolve(folder, expanded)
   }
   const { privateKey } = profile
   if (privateKey !== undefined) {
@@ -156,7 +166,8 @@ function readProfile(name: string, value: unknown, path: string, home: string | 
  * quotes the source, which may be an inline private key.
  *
  * @param text - The YAML text.
- * @param options - `path` for messages, `home` to expand `~` in paths.
+ * @param options - `path` for messages and, when given, the folder that relative paths start from; `home` to
+ *   expand `~` in paths.
  *
  * @example
  * ```ts
@@ -166,6 +177,7 @@ function readProfile(name: string, value: unknown, path: string, home: string | 
  */
 export function parseCliConfig(text: string, options: { path?: string; home?: string } = {}): CliConfig {
   const { path = 'config.yaml', home } = options
+  const folder = options.path === undefined ? undefined : dirname(resolve(options.path))
   // logLevel 'error': the yaml library would otherwise print warnings that quote the config's text (which
   // may hold a private key) on stderr, and this library prints nothing but NODE_DEBUG lines.
   const document = loadYaml().parseDocument(text, { uniqueKeys: true, logLevel: 'error' })
@@ -193,7 +205,7 @@ export function parseCliConfig(text: string, options: { path?: string; home?: st
   }
   const parsed = new Map<string, CliProfile>()
   for (const [name, value] of Object.entries(profiles ?? {}))
-    parsed.set(name, readProfile(name, value, path, home))
+    parsed.set(name, readProfile(name, value, path, home, folder))
   const trimmedDefault = typeof defaultName === 'string' ? defaultName.trim() : ''
   return trimmedDefault === ''
     ? { path, profiles: parsed }

@@ -21,6 +21,7 @@ beforeAll(async () => {
       `if (process.argv[2] === 'all') {\n` +
       `  emitEvent(undefined, { type: 'origin-not-allowed', origin: 'http://localhost:8080', client: 'axios' })\n` +
       `  emitEvent(undefined, { type: 'store-unavailable', operation: 'get', code: 'ERR_STORE_MISCONFIGURED' })\n` +
+      `  emitEvent(undefined, { type: 'insecure-file-permissions', path: 'key.pem', mode: 0o644 })\n` +
       `}\n`,
   )
 })
@@ -56,6 +57,7 @@ describe('emitEvent', () => {
     expect(lines[2]).toMatch(
       /: store-unavailable operation=get code=ERR_STORE_MISCONFIGURED \(fleet sharing is off: /,
     )
+    expect(lines[3]).toMatch(/: insecure-file-permissions path=key\.pem mode=0644$/)
   })
 
   it('prints nothing without NODE_DEBUG', async () => {

@@ -53,7 +53,10 @@ const consequences: Partial<Record<NebiusAuthEvent['type'], string>> = {
 
 function describe(event: NebiusAuthEvent): string {
   const { type, ...rest } = event
-  const fields = Object.entries(rest).map(([key, value]) => `${key}=${String(value)}`)
+  // A file mode reads as octal (0644), the way chmod and ls show it; in decimal (420) it says nothing.
+  const fields = Object.entries(rest).map(([key, value]) =>
+    key === 'mode' && typeof value === 'number' ? `${key}=0${value.toString(8)}` : `${key}=${String(value)}`,
+  )
   const consequence = consequences[type]
   return [type, ...fields, ...(consequence === undefined ? [] : [consequence])].join(' ')
 }

@@ -175,7 +175,7 @@ export function parseSuccess(
  *
  * @example
  * ```ts
- * const transient = classifyFailure(response, text, [assertion], Date.now()) // or throws
+ * const transient = classifyFailure(response, text, [assertion], Date.now(), endpoint) // or throws
  * ```
  */
 export function classifyFailure(
@@ -183,8 +183,11 @@ export function classifyFailure(
   text: string | undefined,
   secrets: readonly string[],
   now: number,
+  endpoint?: URL,
 ): Transient {
   const { status } = response
+  // Origin and path only: an endpoint's query could hold something private.
+  const where = endpoint === undefined ? '' : ` ${endpoint.origin}${endpoint.pathname}`
   const body = parseJson(text)
   const oauth = isRecord(body) && typeof body.error === 'string' ? body : undefined
   const error = oauth ? clean(oauth.error as string, secrets, 100) : undefined
@@ -212,7 +215,7 @@ export function classifyFailure(
     const detail = description === undefined ? error : `${error}: ${description}`
     throw new TokenExchangeError(
       'ERR_EXCHANGE_REJECTED',
-      `the token endpoint rejected the assertion (HTTP ${status} ${detail})`,
+      `the token endpoint${where} rejected the assertion (HTTP ${status} ${detail})`,
       {
         status,
         error,

@@ -10,6 +10,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { fromEnvironment } from './from-environment.js'
 import type { FromEnvironmentOptions } from './from-environment.js'
+import type { NebiusAuthEvent } from './events.js'
 
 const secret = 'v1.ZW52aXJvbm1lbnQtdG9rZW4.ZW52aXJvbm1lbnQtc2lnbmF0dXJlLXNlY3JldA'
 const exchanged = 'v1.ZXhjaGFuZ2VkLXRva2Vu.ZXhjaGFuZ2VkLXNpZ25hdHVyZS1zZWNyZXQ'
@@ -385,5 +386,88 @@ describe('fromEnvironment: resolution', () => {
     await found.getToken()
     expect(inspect(found, { showHidden: true, depth: 5 })).not.toContain(secret)
     expect(JSON.stringify(found)).not.toContain(secret)
+  })
+})
+
+describe('fromEnvironment: messages that say what to do', () => {
+  const saProfile = (keyPath: string): string =>
+    'default: sa\nprofiles:\n  sa:\n    auth-type: service account\n    service-account-id: serviceaccount-e00a\n' +
+    `    public-key-id: publickey-e00b\n    private-key-file-path: ${keyPath}\n`
+
+  it('tells to drop the prefix from a NEBIUS_IAM_TOKEN that starts with "Bearer "', async () => {
+    const error = await errorOf(provider({ env: { NEBIUS_IAM_TOKEN: `Bearer ${secret}` } }).getToken())
+    expect(error.code).toBe('ERR_ENV_TOKEN_INVALID')
+    expect(error.message).toContain('without the prefix')
+    expect(error.message).not.toContain(secret)
+  })
+
+  it('names the profile and the config file that point to a missing key file', async () => {
+    await writeConfig(saProfile('~/.nebius/missing.pem'))
+    const error = await errorOf(provider().getToken())
+    expect(error.code).toBe('ERR_CREDENTIALS_NOT_FOUND')
+    expect(error.message).toContain(join(home, '.nebius', 'missing.pem'))
+    expect(error.message).toContain('profile "sa"')
+    expect(error.message).toContain(join(home, '.nebius', 'config.yaml'))
+  })
+
+  it("reads a relative key path from the config file's folder, not the working directory", async () => {
+    await writeFile(join(home, '.nebius', 'relative.pem'), pem)
+    await writeConfig(saProfile('relative.pem'))
+    const { fetch, calls } = exchange()
+    await expect(provider({ fetch }).getToken()).resolves.toMatchObject({ token: exchanged })
+    expect(calls).toHaveLength(1)
+  })
+
+  it('ends ERR_CREDENTIALS_NOT_FOUND with the next step', async () => {
+    const error = await errorOf(provider().getToken())
+    expect(error.code).toBe('ERR_CREDENTIALS_NOT_FOUND')
+    expect(error.message).toMatch(/Next step: set NEBIUS_IAM_TOKEN .*nebius profile create.*serviceAccount/)
+  })
+
+  it('reports the code it throws in its refresh-failed event, not the metadata probe of the search', async () => {
+    const events: NebiusAuthEvent[] = []
+    const error = await errorOf(provider({ onEvent: (event) => events.push(event) }).getToken())
+    expect(error.code).toBe('ERR_CREDENTIALS_NOT_FOUND')
+    const failures = events.filter((event) => event.type === 'refresh-failed')
+    expect(failures).toEqual([expect.objectContaining({ code: 'ERR_CREDENTIALS_NOT_FOUND' })])
+  })
+})
+
+describe('fromEnvironment: NEBIUS_AUTH_EXCHANGE_ENDPOINT', () => {
+  async function serviceAccountProfile(): Promise<void> {
+    await writeFile(join(home, '.nebius', 'key.pem'), pem)
+    await writeConfig(
+      'profiles:\n  sa:\n    service-account-id: serviceaccount-e00a\n    public-key-id: publickey-e00b\n' +
+        '    private-key-file-path: ~/.nebius/key.pem\n',
+    )
+  }
+
+  it('sends the exchange to the endpoint it names', async () => {
+    await serviceAccountProfile()
+    const { fetch, calls } = exchange()
+    const endpoint = 'http://127.0.0.1:9/oauth2/token/exchange'
+    await provider({ fetch, env: { NEBIUS_AUTH_EXCHANGE_ENDPOINT: ` ${endpoint} ` } }).getToken()
+    expect(calls[0]!.url).toBe(endpoint)
+  })
+
+  it('gives way to the endpoint option', async () => {
+    await serviceAccountProfile()
+    const { fetch, calls } = exchange()
+    const endpoint = 'http://127.0.0.1:9/option'
+    await provider({
+      fetch,
+      endpoint,
+      env: { NEBIUS_AUTH_EXCHANGE_ENDPOINT: 'http://127.0.0.1:9/variable' },
+    }).getToken()
+    expect(calls[0]!.url).toBe(endpoint)
+  })
+
+  it('reports a value that is not a usable endpoint as ERR_CONFIG_INVALID', async () => {
+    await serviceAccountProfile()
+    const error = await errorOf(
+      provider({ env: { NEBIUS_AUTH_EXCHANGE_ENDPOINT: 'http://example.com/exchange' } }).getToken(),
+    )
+    expect(error.code).toBe('ERR_CONFIG_INVALID')
+    expect(error.message).toContain('NEBIUS_AUTH_EXCHANGE_ENDPOINT')
   })
 })

@@ -6,9 +6,10 @@ import type { CliProfile } from './cli-config.js'
 import { readCliConfig, selectProfile } from './cli-config.js'
 import { cliToken, findCliOnPath } from './cli-token.js'
 import { CredentialsError, NebiusAuthError, providerClosedError } from './errors.js'
-import type { NebiusAuthEventListener } from './events.js'
+import { emitEvent, type NebiusAuthEvent, type NebiusAuthEventListener } from './events.js'
 import { serviceAccount } from './service-account.js'
 import { staticToken, tokenProblem } from './static-token.js'
+import { parseEndpoint } from './token-exchange.js'
 import { tokenFile } from './token-file.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
 import { defaultMetadataEndpoint, vmMetadata } from './vm-metadata.js'
@@ -33,7 +34,11 @@ export interface FromEnvironmentOptions {
   profile?: string
   /** The CLI config file. Default `~/.nebius/config.yaml`; a file given here must exist. */
   configFile?: string
-  /** The token exchange endpoint for the service-account variants. Default: `serviceAccount`'s. */
+  /**
+   * The token exchange endpoint for the service-account variants. Default: `NEBIUS_AUTH_EXCHANGE_ENDPOINT`
+   * from `env` when set (this library's own variable, not the Nebius CLI's), else `serviceAccount`'s
+   * default, `https://auth.eu.nebius.com/oauth2/token/exchange`.
+   */
   endpoint?: string
   /** The fetch for the service-account variants. Default `globalThis.fetch`. */
   fetch?: typeof globalThis.fetch
@@ -44,6 +49,15 @@ export interface FromEnvironmentOptions {
 }
 
 type Provider = TokenProvider & { close?(): void }
+
+/** This library's own variable (not the Nebius CLI's) for the exchange endpoint of `fromEnvironment()`. */
+const endpointVariable = 'NEBIUS_AUTH_EXCHANGE_ENDPOINT'
+
+// What to do when nothing is found, at the end of ERR_CREDENTIALS_NOT_FOUND's message.
+const nextStep =
+  'Next step: set NEBIUS_IAM_TOKEN (for example to the output of `nebius iam get-access-token`), ' +
+  'create a CLI profile with `nebius profile create`, or pass a provider such as ' +
+  "serviceAccount({ credentialsFile: 'credentials.json' })"
 
 // The metadata service answers within milliseconds on a VM; elsewhere its name does not resolve or the
 // request hangs, and half a second is all a program off-cloud should pay for finding that out.
@@ -124,9 +138,23 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
     throw new TypeError('fromEnvironment: options must be an object')
   }
   checkOptions(options)
-  const { profile: profileOption, configFile, endpoint, fetch, onEvent } = options
+  const { profile: profileOption, configFile, fetch, onEvent } = options
   const metadataEndpoint = options.metadataEndpoint ?? defaultMetadataEndpoint
   const env = options.env ?? process.env
+  // Precedence: the `endpoint` option, then NEBIUS_AUTH_EXCHANGE_ENDPOINT, then serviceAccount's default.
+  // Read at construction, like every option; checked at the first getToken, where errors belong.
+  const endpoint = options.endpoint ?? (env[endpointVariable]?.trim() || undefined)
+  function checkEndpointVariable(): void {
+    if (options.endpoint !== undefined || endpoint === undefined) return
+    try {
+      parseEndpoint(endpoint)
+    } catch {
+      throw new CredentialsError(
+        'ERR_CONFIG_INVALID',
+        `${endpointVariable} must be an absolute https: URL (http: only for a loopback host, such as the emulator)`,
+      )
+    }
+  }
   // With an injected environment, the real home directory is off limits: tests must not read it.
   const home =
     env.HOME?.trim() || env.USERPROFILE?.trim() || (options.env === undefined ? homedir() : undefined)
@@ -136,12 +164,21 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
     ...(onEvent === undefined ? {} : { onEvent }),
   }
 
-  function fromProfile(profile: CliProfile, path: string): Provider | undefined {
-    const provider = ownProviderOf(profile, path)
+  /** A file the profile names must exist; else an error that says which profile of which config named it. */
+  async function requireFile(profile: CliProfile, path: string, field: string, file: string): Promise<void> {
+    if (await isFile(file)) return
+    throw new CredentialsError(
+      'ERR_CREDENTIALS_NOT_FOUND',
+      `${file} does not exist or is not a file; profile "${profile.name}" in CLI config ${path} names it as ${field}`,
+    )
+  }
+
+  async function fromProfile(profile: CliProfile, path: string): Promise<Provider | undefined> {
+    const provider = await ownProviderOf(profile, path)
     return provider === undefined ? undefined : withProfileImpersonation(profile, provider, shared)
   }
 
-  function ownProviderOf(profile: CliProfile, path: string): Provider | undefined {
+  async function ownProviderOf(profile: CliProfile, path: string): Promise<Provider | undefined> {
     if (profile.tokenFile !== undefined) return tokenFile(profile.tokenFile)
     const federated = federatedFromProfile(profile, path, shared)
     if (federated !== undefined) return federated
@@ -149,7 +186,10 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
     const credentialsFile = profile.serviceAccountCredentialsFilePath
     const authType = profile.authType?.toLowerCase()
     if (authType === 'federation') return undefined
-    if (credentialsFile !== undefined) return serviceAccount({ credentialsFile, ...shared })
+    if (credentialsFile !== undefined) {
+      await requireFile(profile, path, 'service-account-credentials-file-path', credentialsFile)
+      return serviceAccount({ credentialsFile, ...shared })
+    }
     const named = [serviceAccountId, publicKeyId, privateKey, privateKeyFilePath].some(
       (field) => field !== undefined,
     )
@@ -167,11 +207,15 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
         `Profile "${profile.name}" in CLI config ${path} is a service account profile without ${missing.join(', ')}`,
       )
     }
+    if (privateKeyFilePath !== undefined) {
+      await requireFile(profile, path, 'private-key-file-path', privateKeyFilePath)
+    }
     const key = privateKeyFilePath === undefined ? { privateKey } : { privateKeyFile: privateKeyFilePath }
     return serviceAccount({ serviceAccountId, publicKeyId, ...key, ...shared })
   }
 
   async function resolve(): Promise<Provider> {
+    checkEndpointVariable()
     const tried: string[] = []
 
     const environmentToken = env.NEBIUS_IAM_TOKEN?.trim()
@@ -193,12 +237,15 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
     if (configPath === undefined) tried.push('CLI config (no home directory)')
     else if (config === undefined) {
       if (configFile !== undefined) {
-        throw new CredentialsError('ERR_CREDENTIALS_NOT_FOUND', `CLI config ${configFile} does not exist`)
+        throw new CredentialsError(
+          'ERR_CREDENTIALS_NOT_FOUND',
+          `CLI config ${configFile} does not exist. Next step: check the configFile option, or leave it out to use ~/.nebius/config.yaml`,
+        )
       }
       tried.push(`CLI config ${configPath} (not found)`)
     } else {
       const profile = selectProfile(config, { profile: profileOption, env })
-      const provider = profile === undefined ? undefined : fromProfile(profile, config.path)
+      const provider = profile === undefined ? undefined : await fromProfile(profile, config.path)
       if (provider !== undefined) return provider
       tried.push(
         profile === undefined
@@ -234,10 +281,20 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
     }
     tried.push('nebius CLI on PATH (not found)')
 
-    const metadata = vmMetadata({ endpoint: metadataEndpoint, ...(onEvent === undefined ? {} : { onEvent }) })
+    // The probe's events are held back: a failed probe is one step of the search, not a refresh that
+    // failed, and the search reports its own outcome. Once the probe succeeds they are delivered.
+    let held: NebiusAuthEvent[] | undefined = []
+    const probeListener: NebiusAuthEventListener = (event) => {
+      if (held === undefined) emitEvent(onEvent, event)
+      else held.push(event)
+    }
+    const metadata = vmMetadata({ endpoint: metadataEndpoint, onEvent: probeListener })
     try {
       // The probe is a real token request, so on a VM its token is cached rather than fetched twice.
       await metadata.getToken({ signal: AbortSignal.timeout(probeTimeout) })
+      const events = held
+      held = undefined
+      for (const event of events) emitEvent(onEvent, event)
       return metadata
     } catch (error) {
       metadata.close()
@@ -246,7 +303,7 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
 
     throw new CredentialsError(
       'ERR_CREDENTIALS_NOT_FOUND',
-      `No Nebius credentials found; tried ${tried.join('; ')}`,
+      `No Nebius credentials found; tried ${tried.join('; ')}. ${nextStep}`,
     )
   }
 
@@ -255,6 +312,7 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
   let closed = false
 
   function resolveOnce(): Promise<Provider> {
+    const startedAt = Date.now()
     resolving ??= resolve().then(
       (provider) => {
         if (closed) {
@@ -267,6 +325,9 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
       (error: unknown) => {
         // Not remembered: credentials may appear later (a login, a mounted file, a booted VM).
         resolving = undefined
+        // The event carries the code the caller is about to see.
+        const code = NebiusAuthError.isInstance(error) ? error.code : 'ERR_UNKNOWN'
+        emitEvent(onEvent, { type: 'refresh-failed', code, duration: Date.now() - startedAt })
         throw error
       },
     )

@@ -18,6 +18,8 @@ import { isBearerToken } from './token-format.js'
  */
 export function tokenProblem(text: string): string | undefined {
   if (text === '') return 'is empty'
+  // The whole header value pasted instead of the token: say so, instead of "contains whitespace".
+  if (/^bearer\s/i.test(text)) return 'starts with "Bearer ": set the token alone, without the prefix'
   if (/[\r\n]/.test(text)) return 'spans more than one line'
   if (/\s/.test(text)) return 'contains whitespace'
   if (!isBearerToken(text)) return 'contains characters that cannot appear in an HTTP header'

@@ -124,6 +124,14 @@ describe('exchangeToken rejection', () => {
     expect(requests).toHaveLength(1)
   })
 
+  it('names the endpoint that rejected the assertion', async () => {
+    await serve((_request, response) => json(response, 400, { error: 'invalid_grant' }))
+    const options = fast()
+    const error = await failure(exchangeToken(assertion, options))
+    const { origin, pathname } = new URL(options.endpoint ?? '')
+    expect(error.message).toContain(`${origin}${pathname} rejected the assertion`)
+  })
+
   it('reports a 401 invalid_client as ERR_EXCHANGE_REJECTED', async () => {
     await serve((_request, response) => json(response, 401, { error: 'invalid_client' }))
     expect((await failure(exchangeToken(assertion, fast()))).code).toBe('ERR_EXCHANGE_REJECTED')

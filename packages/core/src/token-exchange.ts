@@ -227,7 +227,7 @@ export async function exchangeToken(
           })
           const text = await readLimited(response, maximumBodySize)
           if (response.ok) return parseSuccess(response, text, sentAt, secrets)
-          return classifyFailure(response, text, secrets, now())
+          return classifyFailure(response, text, secrets, now(), url)
         })(),
         controller.signal,
       )

@@ -12,5 +12,6 @@
  * @packageDocumentation
  */
 export { withNebiusAuth } from './with-nebius-auth.js'
+export type { AxiosInstanceLike } from './with-nebius-auth.js'
 // Re-exported so users need not import core for the options' type; the type itself lives in core.
 export type { NebiusAuthOptions } from '@nebius-auth/core/adapter'

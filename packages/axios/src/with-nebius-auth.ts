@@ -11,6 +11,28 @@ import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConf
 
 type BeforeRedirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>
 
+/**
+ * What {@link withNebiusAuth} needs of an axios instance, written structurally. axios ships one set of
+ * typings for `import` (index.d.ts) and another for `require` (index.d.cts); a nominal `AxiosInstance`
+ * from one set rejects an instance typed by the other ("Two different types with this name exist"),
+ * which is what a CommonJS TypeScript project under `nodenext` hands us. Any axios instance, from either
+ * set, fits this shape, and `withNebiusAuth` returns it with its own type unchanged.
+ *
+ * @example
+ * ```ts
+ * const api: AxiosInstanceLike = axios.create()
+ * ```
+ */
+export interface AxiosInstanceLike {
+  readonly defaults: { baseURL?: string | undefined }
+  readonly interceptors: {
+    readonly request: { use(...handlers: never[]): number }
+    readonly response: { use(...handlers: never[]): number }
+  }
+  getUri(...config: never[]): string
+  request(...config: never[]): Promise<unknown>
+}
+
 /** What this adapter did to one attempt of one request. */
 interface Attempt {
   /** The caller's own `beforeRedirect`, still called on every hop after ours. */
@@ -110,8 +132,10 @@ function requestURL(instance: AxiosInstance, config: InternalAxiosRequestConfig)
  * const { data } = await api.get('/compute/v1/instances', { params: { parentId: 'project-e00…' } })
  * ```
  */
-export function withNebiusAuth<T extends AxiosInstance>(instance: T, options?: NebiusAuthOptions): T {
-  if (installed.has(instance)) return instance
+export function withNebiusAuth<T extends AxiosInstanceLike>(instanceLike: T, options?: NebiusAuthOptions): T {
+  // Both typings describe the same runtime object: from here on, the one this file was compiled with.
+  const instance = instanceLike as unknown as AxiosInstance
+  if (installed.has(instance)) return instanceLike
   const authorizer = createRequestAuthorizer(options, { client: 'axios', baseURL: instance.defaults.baseURL })
 
   const guardRedirects = (attempt: Attempt): BeforeRedirect => {
@@ -226,5 +250,5 @@ export function withNebiusAuth<T extends AxiosInstance>(instance: T, options?: N
     },
   )
   installed.add(instance)
-  return instance
+  return instanceLike
 }

@@ -1,0 +1,139 @@
+// The TypeScript consumer matrix: the packed tarballs of core and the adapters, installed into one scratch
+// project from the npm registry's clients, type-checked by `tsc` as a user's code under every module
+// setting users meet: nodenext as CommonJS (a fresh `npm init -y` project) and as ESM, bundler, and node10.
+// One pack and one install serve every setting; each setting is one `tsc --noEmit` over the same app.
+import { execFile, execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+const root = resolve(import.meta.dirname, '..')
+const packages = ['core', 'axios', 'got', 'ky', 'fetch']
+
+/** The client versions CI tests, read from the adapters' devDependencies so the two cannot drift apart. */
+function devVersion(folder, name) {
+  const manifest = JSON.parse(readFileSync(join(root, 'packages', folder, 'package.json'), 'utf8'))
+  return manifest.devDependencies[name]
+}
+
+// The user's program: every adapter entry point, called the way the READMEs show.
+const app = `import axios from 'axios'
+import got from 'got'
+import ky from 'ky'
+import { defaultProvider, findNebiusAuthError, staticToken, type TokenProvider } from '@nebius-auth/core'
+import { withNebiusAuth as withAxios } from '@nebius-auth/axios'
+import { nebiusAuthHooks as gotHooks, withNebiusAuth as withGot } from '@nebius-auth/got'
+import { nebiusAuthHooks as kyHooks, withNebiusAuth as withKy } from '@nebius-auth/ky'
+import { withNebiusAuth as withFetch } from '@nebius-auth/fetch'
+
+const provider: TokenProvider = staticToken('v1.a.b')
+const api = withAxios(axios.create({ baseURL: 'https://example.nebius.cloud' }), { provider })
+const sameApi: typeof api = withAxios(api)
+const gotApi = withGot(got.extend({ prefixUrl: 'https://example.nebius.cloud' }), { provider })
+const gotWithHooks = got.extend({ hooks: gotHooks({ provider }) })
+const kyApi = withKy(ky.create({ prefixUrl: 'https://example.nebius.cloud' }), { provider })
+const kyWithHooks = ky.create({ hooks: kyHooks({ provider }) })
+const nebiusFetch: typeof fetch = withFetch(fetch, { provider, origins: ['https://*.nebius.cloud'] })
+const code: string | undefined = findNebiusAuthError(new Error('x'))?.code
+defaultProvider().close()
+export { api, sameApi, kyApi, kyWithHooks, nebiusFetch, code }
+export { gotApi, gotWithHooks }
+`
+
+/** The app without the lines that use got (for node10, where got's own types cannot be found). */
+const withoutGot = app
+  .split('\n')
+  .filter((line) => !/got/i.test(line))
+  .join('\n')
+
+// Each setting: its compiler options and the file name that gives the module format under it.
+const settings = [
+  {
+    name: 'nodenext, CommonJS (package without "type")',
+    file: 'app.cts',
+    options: { module: 'nodenext', moduleResolution: 'nodenext' },
+  },
+  { name: 'nodenext, ESM', file: 'app.mts', options: { module: 'nodenext', moduleResolution: 'nodenext' } },
+  { name: 'bundler', file: 'app.ts', options: { module: 'esnext', moduleResolution: 'bundler' } },
+  // got publishes its types only through package.json `exports`, which node10 resolution does not read, so
+  // got cannot be used under node10 at all (its own import fails); every other package is checked there.
+  {
+    name: 'node10 (without got)',
+    file: 'app.ts',
+    source: withoutGot,
+    options: { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true },
+  },
+]
+
+const started = Date.now()
+const scratch = mkdtempSync(join(tmpdir(), 'nebius-auth-consumer-'))
+let passed = 0
+let failed = 0
+try {
+  const tarballs = join(scratch, 'tarballs')
+  mkdirSync(tarballs)
+  // One recursive pack for all of them: the tarballs npm would publish, workspace ranges rewritten.
+  const filters = packages.flatMap((folder) => ['--filter', `@nebius-auth/${folder}`])
+  execFileSync('npx', ['-y', 'pnpm@10.34.8', '-r', ...filters, 'pack', '--pack-destination', tarballs], {
+    cwd: root,
+    stdio: 'ignore',
+  })
+  const project = join(scratch, 'project')
+  mkdirSync(project)
+  // What `npm init -y` writes, in substance: a CommonJS package.
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }),
+  )
+  const clients = [
+    `axios@${devVersion('axios', 'axios')}`,
+    `got@${devVersion('got', 'got')}`,
+    `ky@${devVersion('ky', 'ky')}`,
+    `typescript@${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies.typescript}`,
+    '@types/node@^20.19.0',
+  ]
+  const files = readdirSync(tarballs).map((file) => join(tarballs, file))
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files, ...clients], {
+    cwd: project,
+    stdio: 'inherit',
+  })
+  const tsc = join(project, 'node_modules', 'typescript', 'bin', 'tsc')
+  // The four tsc runs are independent: two at a time, as the machine has two cores.
+  const checks = settings.map((setting) => {
+    const folder = join(project, setting.name.replace(/\W+/g, '-'))
+    mkdirSync(folder)
+    writeFileSync(join(folder, setting.file), setting.source ?? app)
+    const compilerOptions = {
+      ...setting.options,
+      target: 'es2022',
+      lib: ['es2022'],
+      types: ['node'],
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+    }
+    writeFileSync(join(folder, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: [setting.file] }))
+    return { setting, folder }
+  })
+  const run = ({ setting, folder }) =>
+    new Promise((done) => {
+      execFile(process.execPath, [tsc, '-p', folder], (error, stdout) => {
+        done({ setting, folder, ok: error === null, stdout })
+      })
+    })
+  const results = []
+  for (let index = 0; index < checks.length; index += 2) {
+    results.push(...(await Promise.all(checks.slice(index, index + 2).map(run))))
+  }
+  for (const { setting, folder, ok, stdout } of results) {
+    if (ok) passed++
+    else failed++
+    console.log(`${ok ? 'ok  ' : 'FAIL'} tsc, ${setting.name}`)
+    if (!ok) console.log(stdout.replaceAll(folder, '.'))
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true })
+}
+console.log(`consumer types took ${Math.round((Date.now() - started) / 1000)} s`)
+console.log(`consumer types: ${passed} passed, ${failed} failed`)
+if (failed > 0) process.exitCode = 1

@@ -2,7 +2,7 @@
 // Node line. Clients are installed side by side under npm aliases (see each adapter's devDependencies);
 // the suites load the one named by NEBIUS_AUTH_CLIENT_MODULE. Node 24 comes from the npm registry.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -88,6 +88,35 @@ try {
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true })
+}
+
+// Every range a package claims must have its lowest version under test: the lowest of each `^x.y.z`
+// alternative of a peer range must be the installed version of one of the client modules its tests load
+// (the lanes above for the adapters; the Redis store's own suite loads all of its clients in `pnpm test`).
+const testedModules = {
+  axios: { axios: ['axios', 'axios-1-7'] },
+  got: { got: ['got', 'got-16'] },
+  ky: { ky: ['ky', 'ky-2'] },
+  redis: { redis: ['redis', 'redis-5-0', 'redis-4'], ioredis: ['ioredis', 'ioredis-5-0'] },
+}
+for (const [folder, peers] of Object.entries(testedModules)) {
+  const manifest = JSON.parse(readFileSync(join('packages', folder, 'package.json'), 'utf8'))
+  for (const [peer, modules] of Object.entries(peers)) {
+    const range = manifest.peerDependencies?.[peer] ?? ''
+    const tested = modules
+      .map((module) => join('packages', folder, 'node_modules', module, 'package.json'))
+      .filter((path) => existsSync(path))
+      .map((path) => JSON.parse(readFileSync(path, 'utf8')).version)
+    const lowest = range.split('||').map((part) => part.trim().replace(/^\^/, ''))
+    const untested = lowest.filter((version) => !tested.includes(version))
+    const ok = range !== '' && untested.length === 0
+    if (!ok) failed++
+    rows.push({
+      lane: `${folder} peer ${peer} "${range}"`,
+      ok,
+      note: ok ? `lowest versions tested: ${lowest.join(', ')}` : `untested: ${untested.join(', ') || range}`,
+    })
+  }
 }
 
 console.log('\ncompat matrix')

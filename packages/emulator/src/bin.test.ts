@@ -21,6 +21,8 @@ afterEach(() => {
 interface Started {
   child: ChildProcessWithoutNullStreams
   output: Record<string, string>
+  /** The whole banner as printed. */
+  banner: string
 }
 
 /** Spawns the bin and waits for its banner; returns the printed values by label. */
@@ -43,7 +45,7 @@ async function spawnBin(...args: string[]): Promise<Started> {
     const match = /^(.+?)(?:: | on )(\S+)$/.exec(line)
     if (match?.[1] !== undefined && match[2] !== undefined) output[match[1]] = match[2]
   }
-  return { child, output }
+  return { child, output, banner: stdout }
 }
 
 async function stop(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals): Promise<number | null> {
@@ -55,7 +57,7 @@ async function stop(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signal
 
 describe('nebius-auth-emulator bin', () => {
   it('writes a 0600 credentials file that a node:crypto JWT can be exchanged with, and stops on SIGTERM', async () => {
-    const { child, output } = await spawnBin('--ttl', '120')
+    const { child, output, banner } = await spawnBin('--ttl', '120')
     const file = output['credentials file']!
     const endpoint = output['exchange endpoint']!
     expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth2\/token\/exchange$/)
@@ -64,6 +66,11 @@ describe('nebius-auth-emulator bin', () => {
       'subject-credentials': Record<string, string>
     }
     expect(credentials.iss).toBe(output['service account ID'])
+    // How to point a provider at it: the endpoint option, and this library's own environment variable.
+    expect(banner).toContain(
+      `serviceAccount({ credentialsFile: ${JSON.stringify(file)}, endpoint: ${JSON.stringify(endpoint)} })`,
+    )
+    expect(banner).toContain(`\n  export NEBIUS_AUTH_EXCHANGE_ENDPOINT=${endpoint}\n`)
     expect(credentials.kid).toBe(output['public key ID'])
 
     const iat = Math.floor(Date.now() / 1000)

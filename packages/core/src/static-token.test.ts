@@ -1,6 +1,7 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { staticToken, tokenProblem } from './static-token.js'
+import type { TokenProvider } from './types.js'
 
 const secret = 'v1.CmQKHHN0YXRpY2tleS1zZWNyZXQ.c2lnbmF0dXJlLXNlY3JldA'
 
@@ -70,5 +71,13 @@ describe('tokenProblem', () => {
 
   it('names a multi-line value as such', () => {
     expect(tokenProblem('a\nb')).toBe('spans more than one line')
+  })
+})
+
+describe('staticToken close()', () => {
+  it('forgets the token: a provider typed as TokenProvider can be closed', async () => {
+    const provider: TokenProvider = staticToken('v1.a.b')
+    provider.close?.()
+    await expect(provider.getToken()).rejects.toMatchObject({ code: 'ERR_PROVIDER_CLOSED' })
   })
 })

@@ -1,4 +1,5 @@
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
+import { NebiusAuthError } from './errors.js'
 import { concealToken } from './sanitize.js'
 import { isBearerToken } from './token-format.js'
 
@@ -45,14 +46,14 @@ export function tokenProblem(text: string): string | undefined {
  * const { token } = await provider.getToken()
  * ```
  */
-export function staticToken(token: string): TokenProvider {
+export function staticToken(token: string): TokenProvider & { close(): void } {
   if (typeof token !== 'string') throw new TypeError('staticToken: token must be a string')
   const trimmed = token.trim()
   const problem = tokenProblem(trimmed)
   if (problem !== undefined) throw new TypeError(`staticToken: token ${problem}`)
   // One frozen object for every call: nothing to refresh, nothing to share.
   // Concealed: printing what getToken returned shows only the sanitized token.
-  const accessToken: AccessToken = Object.freeze(
+  let accessToken: AccessToken | undefined = Object.freeze(
     concealToken({ token: trimmed, expiresAt: Number.POSITIVE_INFINITY }),
   )
   // The token stays in this closure, so neither util.inspect nor JSON.stringify of the provider shows it.
@@ -61,8 +62,15 @@ export function staticToken(token: string): TokenProvider {
       // A throw inside the executor becomes the rejection, so an aborted caller still gets a promise.
       return new Promise((resolve) => {
         options?.signal?.throwIfAborted()
+        if (accessToken === undefined) {
+          throw new NebiusAuthError('ERR_PROVIDER_CLOSED', 'The token provider was closed')
+        }
         resolve(accessToken)
       })
+    },
+    /** Forgets the token; later calls reject with `ERR_PROVIDER_CLOSED`. */
+    close(): void {
+      accessToken = undefined
     },
   }
 }

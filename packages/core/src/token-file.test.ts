@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { inspect } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { tokenFile } from './token-file.js'
+import type { TokenProvider } from './types.js'
 
 const first = 'v1.Zmlyc3QtdG9rZW4.Zmlyc3Qtc2lnbmF0dXJl'
 const second = 'v1.c2Vjb25kLXRva2Vu.c2Vjb25kLXNpZ25hdHVyZQ'
@@ -227,4 +228,14 @@ describe('tokenFile', () => {
       expect((await other).code).toBe('ERR_TOKEN_FILE_INVALID')
     },
   )
+})
+
+describe('tokenFile close()', () => {
+  it('forgets the token and rejects later calls with ERR_PROVIDER_CLOSED', async () => {
+    await writeFile(path, first)
+    const provider: TokenProvider = tokenFile(path)
+    await provider.getToken()
+    provider.close?.()
+    expect((await errorOf(provider.getToken())).code).toBe('ERR_PROVIDER_CLOSED')
+  })
 })

@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
-import { CredentialsError } from './errors.js'
+import { CredentialsError, NebiusAuthError } from './errors.js'
 import { tokenProblem } from './static-token.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from './types.js'
 import { concealToken } from './sanitize.js'
@@ -112,7 +112,7 @@ async function readToken(path: string): Promise<{ token: string; version: string
  * const { token } = await provider.getToken()
  * ```
  */
-export function tokenFile(path: string, options: TokenFileOptions = {}): TokenProvider {
+export function tokenFile(path: string, options: TokenFileOptions = {}): TokenProvider & { close(): void } {
   if (typeof path !== 'string' || path === '')
     throw new TypeError('tokenFile: path must be a non-empty string')
   const { checkInterval = 1000, now = Date.now } = options
@@ -122,6 +122,7 @@ export function tokenFile(path: string, options: TokenFileOptions = {}): TokenPr
   if (typeof now !== 'function') throw new TypeError('tokenFile: now must be a function')
 
   let snapshot: Snapshot | undefined
+  let closed = false
   // One check at a time: concurrent callers share it rather than each stat-ing and reading the file.
   let pending: Promise<Snapshot> | undefined
 
@@ -167,13 +168,21 @@ export function tokenFile(path: string, options: TokenFileOptions = {}): TokenPr
     async getToken(callOptions: GetTokenOptions = {}): Promise<AccessToken> {
       const { signal, rejected } = callOptions
       signal?.throwIfAborted()
+      if (closed) throw new NebiusAuthError('ERR_PROVIDER_CLOSED', 'The token provider was closed')
       const current = snapshot
       const refused = current !== undefined && rejected === current.accessToken.token
       if (current !== undefined && !refused && now() - current.checkedAt < checkInterval) {
         return current.accessToken
       }
       // The caller's signal ends only the caller's wait; the shared check finishes for everyone else.
-      return (await abortable(shared(refused), signal)).accessToken
+      const { accessToken } = await abortable(shared(refused), signal)
+      if (closed) throw new NebiusAuthError('ERR_PROVIDER_CLOSED', 'The token provider was closed')
+      return accessToken
+    },
+    /** Forgets the token read from the file; later calls reject with `ERR_PROVIDER_CLOSED`. */
+    close(): void {
+      closed = true
+      snapshot = undefined
     },
   }
 }

@@ -66,10 +66,18 @@ export interface GetTokenOptions {
  * ```ts
  * const provider: TokenProvider = serviceAccount({ credentialsFile: 'credentials.json' })
  * const { token } = await provider.getToken()
+ * provider.close?.()
  * ```
  */
 export interface TokenProvider {
   getToken(options?: GetTokenOptions): Promise<AccessToken>
+  /**
+   * Stops the provider's timers and forgets its tokens; later `getToken` calls reject with
+   * `ERR_PROVIDER_CLOSED`. Every provider of this library has it; it is optional so that any object with
+   * a `getToken` method is a provider. Code that holds a `TokenProvider` closes it with
+   * `provider.close?.()`.
+   */
+  close?(): void
 }
 
 /**

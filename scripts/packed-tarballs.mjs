@@ -1,14 +1,43 @@
-// The TypeScript consumer matrix: the packed tarballs of core and the adapters, installed into one scratch
-// project from the npm registry's clients, type-checked by `tsc` as a user's code under every module
-// setting users meet: nodenext as CommonJS (a fresh `npm init -y` project) and as ESM, bundler, and node10.
-// One pack and one install serve every setting; each setting is one `tsc --noEmit` over the same app.
+// Checks on the packed tarballs, as npm would publish them. First their contents: a LICENSE, the package.json
+// links (repository, homepage, bugs), and every relative link in the README pointing at a file inside the
+// tarball. Then the TypeScript consumer matrix: core and the adapters installed into one scratch project
+// with the clients from the npm registry, type-checked by `tsc` as a user's code under every module setting
+// users meet: nodenext as CommonJS (a fresh `npm init -y` project) and as ESM, bundler, and node10. One pack
+// and one install serve every setting; each setting is one `tsc --noEmit` over the same app.
 import { execFile, execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
-const packages = ['core', 'axios', 'got', 'ky', 'fetch']
+const packages = ['core', 'axios', 'got', 'ky', 'fetch', 'emulator', 'redis']
+// What the consumer project installs: core and the HTTP adapters.
+const installed = new Set(['core', 'axios', 'got', 'ky', 'fetch'])
+
+/** The problems of one tarball's contents, as sentences; none is the goal. */
+function contentProblems(tarball) {
+  const entries = new Set(
+    execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' })
+      .split('\n')
+      .filter((entry) => entry !== '')
+      .map((entry) => entry.replace(/^package\//, '')),
+  )
+  const read = (entry) => execFileSync('tar', ['-xzOf', tarball, `package/${entry}`], { encoding: 'utf8' })
+  const problems = []
+  if (!entries.has('LICENSE')) problems.push('no LICENSE')
+  else if (read('LICENSE') !== readFileSync(join(root, 'LICENSE'), 'utf8'))
+    problems.push('LICENSE differs from the root one')
+  const manifest = JSON.parse(read('package.json'))
+  for (const field of ['repository', 'homepage', 'bugs'])
+    if (manifest[field] === undefined) problems.push(`no ${field}`)
+  // Relative Markdown links, minus anchors: each must name a file the tarball ships.
+  for (const [, target] of read('README.md').matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (/^[a-z][a-z+.-]*:|^#/i.test(target)) continue
+    const file = target.split('#')[0].replace(/^\.\//, '')
+    if (!entries.has(file)) problems.push(`README links to ${target}, which is not in the tarball`)
+  }
+  return problems
+}
 
 /** The client versions CI tests, read from the adapters' devDependencies so the two cannot drift apart. */
 function devVersion(folder, name) {
@@ -93,7 +122,16 @@ try {
     '@types/node@^20.19.0',
   ]
   const files = readdirSync(tarballs).map((file) => join(tarballs, file))
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files, ...clients], {
+  for (const file of files) {
+    const problems = contentProblems(file)
+    if (problems.length === 0) passed++
+    else failed++
+    console.log(
+      `${problems.length === 0 ? 'ok  ' : 'FAIL'} contents of ${file.split('/').at(-1)}${problems.map((problem) => `\n     ${problem}`).join('')}`,
+    )
+  }
+  const toInstall = files.filter((file) => installed.has(/nebius-auth-([a-z]+)-\d/.exec(file)?.[1]))
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...toInstall, ...clients], {
     cwd: project,
     stdio: 'inherit',
   })
@@ -134,6 +172,6 @@ try {
 } finally {
   rmSync(scratch, { recursive: true, force: true })
 }
-console.log(`consumer types took ${Math.round((Date.now() - started) / 1000)} s`)
-console.log(`consumer types: ${passed} passed, ${failed} failed`)
+console.log(`packed tarball checks took ${Math.round((Date.now() - started) / 1000)} s`)
+console.log(`packed tarballs: ${passed} passed, ${failed} failed`)
 if (failed > 0) process.exitCode = 1

@@ -1,5 +1,5 @@
 /**
- * How long a token cache waits before it retries a failed refresh. DESIGN.md, "Cache behaviour": 1 s ×
+ * How long a token cache waits before it retries a failed refresh (docs/ARCHITECTURE.md, "Cache rules"): 1 s ×
  * 1.5 per attempt, capped at 60 s, ±20% jitter. The cap applies before the jitter, so retries at the cap
  * still spread between 48 s and 72 s instead of a whole fleet retrying on the same tick.
  */

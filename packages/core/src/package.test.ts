@@ -35,7 +35,7 @@ describe('@nebius-auth/core entry', () => {
     ])
   })
 
-  it('exports every DESIGN.md function as a function', async () => {
+  it('exports every function of the public contract (docs/ARCHITECTURE.md) as a function', async () => {
     const entry: Record<string, unknown> = await import('@nebius-auth/core')
     const designed = [
       'importPrivateKey',

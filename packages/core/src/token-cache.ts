@@ -43,7 +43,7 @@ function errorCode(error: unknown): NebiusAuthErrorCode {
 /**
  * Wraps a token source in an expiry-aware cache: one exchange at a time, background refresh once
  * `refreshRatio` of the lifetime has passed, backoff with jitter after failures, compare-and-refresh for
- * tokens the server rejected, per-caller abort. See "Cache behaviour" in DESIGN.md for the rules.
+ * tokens the server rejected, per-caller abort. The rules: docs/ARCHITECTURE.md, "Cache rules".
  *
  * @param fetchToken - Obtains a new token. Its signal is aborted when the provider closes or the attempt
  *   exceeds `refreshTimeout`. `expiresAt` must come from the clock read before the request was sent.

@@ -147,6 +147,6 @@ it('prints no process warning for a config whose keys are mappings', async () =>
   // Warnings are emitted on the next tick; one more turn lets them arrive.
   await new Promise((resolve) => setImmediate(resolve))
   process.off('warning', listener)
-  // DESIGN.md: no console output besides NODE_DEBUG; the yaml library warns on stderr unless told not to.
+  // docs/ARCHITECTURE.md, "Errors and events": no output besides NODE_DEBUG; the yaml library warns unless told not to.
   expect(warnings).toEqual([])
 })

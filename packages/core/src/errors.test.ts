@@ -1,6 +1,26 @@
+import { readFile } from 'node:fs/promises'
+
 import { describe, expect, it } from 'vitest'
 
-import { CredentialsError, findNebiusAuthError, NebiusAuthError } from './errors.js'
+import { CredentialsError, errorCodes, findNebiusAuthError, NebiusAuthError } from './errors.js'
+
+describe('NebiusAuthErrorCode', () => {
+  it("is exactly the set of codes in the README's table of errors", async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8')
+    const section = readme.slice(
+      readme.indexOf('\n## Errors\n'),
+      readme.indexOf('\n## ', readme.indexOf('\n## Errors\n') + 1),
+    )
+    // The first column of each table row: one or more `ERR_…` codes.
+    const documented = section
+      .split('\n')
+      .filter((line) => line.startsWith('| `ERR_'))
+      .flatMap((line) =>
+        [...(line.split('|')[1] ?? '').matchAll(/`(ERR_[A-Z_]+)`/g)].map((match) => match[1]),
+      )
+    expect([...documented].sort()).toEqual([...errorCodes].sort())
+  })
+})
 
 describe('findNebiusAuthError', () => {
   const ours = new CredentialsError('ERR_CREDENTIALS_NOT_FOUND', 'nothing found')

@@ -47,4 +47,36 @@ describe(`the URL the origin check sees on ${clientModule}`, () => {
     }
     expect(seen).toEqual(expected)
   })
+
+  it('has the origin of getUri with an origin list too, where a relative path is judged by the base URL', async () => {
+    const base = 'https://api.nebius.cloud/base/'
+    const instance = withNebiusAuth(axios.create({ baseURL: base }), {
+      provider: staticToken('v1.test'),
+      origins: ['https://api.nebius.cloud'],
+    })
+    const sent: (string | undefined)[] = []
+    const adapter = (config: InternalAxiosRequestConfig) => {
+      sent.push(config.headers.get('Authorization') as string | undefined)
+      return Promise.resolve({ data: '', status: 200, statusText: 'OK', headers: {}, config })
+    }
+    // ' https://x.example/' is not absolute to axios (isAbsoluteURL): it is a path under the base URL.
+    for (const url of [
+      'v1',
+      '/v1',
+      '',
+      'https://other.nebius.cloud/v1',
+      '//evil.example/v1',
+      ' https://x.example/',
+    ]) {
+      await instance.request({ url, adapter }).catch(() => undefined)
+    }
+    expect(sent).toEqual([
+      'Bearer v1.test',
+      'Bearer v1.test',
+      'Bearer v1.test',
+      undefined,
+      undefined,
+      'Bearer v1.test',
+    ])
+  })
 })

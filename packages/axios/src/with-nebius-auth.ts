@@ -157,6 +157,22 @@ export function withNebiusAuth<T extends AxiosInstanceLike>(instanceLike: T, opt
     return guard
   }
 
+  // The parsed base URLs this instance has seen (usually one: defaults.baseURL), so a request to a path
+  // under its base URL costs no string building and no URL parse.
+  const bases = new Map<string, URL | undefined>()
+  // Only for origin lists: a predicate `origins` may look at the path too, so it gets the full URL.
+  const byOriginOnly = typeof options?.origins !== 'function'
+  const relativeToBase = (config: InternalAxiosRequestConfig): URL | undefined => {
+    if (!byOriginOnly) return undefined
+    const { baseURL, url } = config
+    if (typeof url !== 'string' || typeof baseURL !== 'string' || baseURL === '') return undefined
+    if (absoluteURL.test(url) || unusual(url) || unusual(baseURL) || baseURL.endsWith('//')) return undefined
+    if (bases.has(baseURL)) return bases.get(baseURL)
+    const parsed = parseURL(baseURL)
+    if (bases.size < 16) bases.set(baseURL, parsed)
+    return parsed
+  }
+
   const authorize = async (config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> => {
     const previous = attemptOf(config)
     const retryToken = previous?.retryToken
@@ -178,9 +194,10 @@ export function withNebiusAuth<T extends AxiosInstanceLike>(instanceLike: T, opt
     const signal = signalOf(config)
     let token: string | undefined
     try {
-      // Parsed once here: allows and tokenFor take the URL object as it is. A relative URL (no baseURL) is
-      // unparseable and, as ever, gets no token.
-      const url = parseURL(requestURL(instance, config))
+      // Only the origin decides, so a path relative to the base URL is judged by the base URL, parsed once
+      // per instance; allows and tokenFor take the URL object as it is. A relative URL without a base URL
+      // is unparseable and, as ever, gets no token.
+      const url = relativeToBase(config) ?? parseURL(requestURL(instance, config))
       if (url === undefined) return config
       token =
         retryToken !== undefined && authorizer.allows(url)

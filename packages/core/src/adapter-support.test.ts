@@ -255,3 +255,16 @@ describe('bearer', () => {
     provider.close()
   })
 })
+
+describe('allows with a URL object that changes', () => {
+  it('judges a mutated URL object again instead of remembering its old answer', () => {
+    const authorizer = createRequestAuthorizer(
+      { provider: staticProvider, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    const url = new URL('https://api.example.com/v1')
+    expect(authorizer.allows(url)).toBe(true)
+    url.href = 'https://evil.example.com/v1'
+    expect(authorizer.allows(url)).toBe(false)
+  })
+})

@@ -155,10 +155,23 @@ export function createRequestAuthorizer(
     return false
   }
 
+  // One-entry memo: an adapter that keeps one URL object per base URL (axios) asks about the same object
+  // for every request. URL objects are mutable (a client may reuse one across redirect hops), so a hit
+  // needs the same object with the same href, never the object alone.
+  let lastURL: URL | undefined
+  let lastHref = ''
+  let lastAllowed = false
   const allows = (url: string | URL): boolean => {
+    if (url === lastURL && url.href === lastHref) return lastAllowed
     const parsed = parseURL(url)
     if (parsed === undefined) return false
-    return matches(parsed) || refuse(parsed)
+    const allowed = matches(parsed) || refuse(parsed)
+    if (parsed === url) {
+      lastURL = parsed
+      lastHref = parsed.href
+      lastAllowed = allowed
+    }
+    return allowed
   }
 
   /** Whether a response is a refusal of our token that the provider should hear about. */

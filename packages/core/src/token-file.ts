@@ -123,6 +123,9 @@ export function tokenFile(path: string, options: TokenFileOptions = {}): TokenPr
 
   let snapshot: Snapshot | undefined
   let closed = false
+  const throwIfClosed = (): void => {
+    if (closed) throw new NebiusAuthError('ERR_PROVIDER_CLOSED', 'The token provider was closed')
+  }
   // One check at a time: concurrent callers share it rather than each stat-ing and reading the file.
   let pending: Promise<Snapshot> | undefined
 
@@ -168,7 +171,7 @@ export function tokenFile(path: string, options: TokenFileOptions = {}): TokenPr
     async getToken(callOptions: GetTokenOptions = {}): Promise<AccessToken> {
       const { signal, rejected } = callOptions
       signal?.throwIfAborted()
-      if (closed) throw new NebiusAuthError('ERR_PROVIDER_CLOSED', 'The token provider was closed')
+      throwIfClosed()
       const current = snapshot
       const refused = current !== undefined && rejected === current.accessToken.token
       if (current !== undefined && !refused && now() - current.checkedAt < checkInterval) {
@@ -176,7 +179,8 @@ export function tokenFile(path: string, options: TokenFileOptions = {}): TokenPr
       }
       // The caller's signal ends only the caller's wait; the shared check finishes for everyone else.
       const { accessToken } = await abortable(shared(refused), signal)
-      if (closed) throw new NebiusAuthError('ERR_PROVIDER_CLOSED', 'The token provider was closed')
+      // close() may have run while the file was read: its token must not be handed out any more.
+      throwIfClosed()
       return accessToken
     },
     /** Forgets the token read from the file; later calls reject with `ERR_PROVIDER_CLOSED`. */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
-const packages = ['core', 'axios', 'got', 'ky', 'fetch', 'emulator', 'redis']
+const packages = ['core', 'axios', 'got', 'ky', 'fetch', 'grpc', 'connect', 'emulator', 'redis']
 // What the consumer project installs: core and the HTTP adapters.
 const installed = new Set(['core', 'axios', 'got', 'ky', 'fetch'])
 

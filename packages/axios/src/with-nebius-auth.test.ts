@@ -275,6 +275,17 @@ describe('withNebiusAuth: 401 and the one retry', () => {
     expect(apiAuthorizations()).toEqual(['Bearer unknown-1'])
   })
 
+  it('still drops a revoked token with retryOnUnauthorized: false, so the next request gets a fresh one', async () => {
+    const instance = api({ provider, retryOnUnauthorized: false })
+    await instance.get('/v1/whoami')
+    const { token: revoked } = await provider.getToken()
+    emulator.revoke(revoked)
+    expect(await statusOf(instance.get('/v1/whoami'))).toBe(401)
+    expect(await statusOf(instance.get('/v1/whoami'))).toBe(200)
+    const { token: fresh } = await provider.getToken()
+    expect(apiAuthorizations()).toEqual([`Bearer ${revoked}`, `Bearer ${revoked}`, `Bearer ${fresh}`])
+  })
+
   it('retries a 401 that a custom validateStatus accepts', async () => {
     const instance = api()
     await instance.get('/v1/whoami')

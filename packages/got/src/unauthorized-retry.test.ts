@@ -115,7 +115,8 @@ describe('a 401 from an allowed origin', () => {
 
     expect(response.statusCode).toBe(401)
     expect(fixture.apiAuthorizations()).toHaveLength(1)
-    expect(provider.calls).toHaveLength(1)
+    // No retry, but the provider still hears that its token was refused, so the next request gets a new one.
+    expect(provider.calls).toEqual([{}, { rejected: 'token-1' }])
   })
 
   it('is not retried for a Readable body, so the body is never re-sent empty', async () => {

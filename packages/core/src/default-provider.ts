@@ -13,6 +13,10 @@ const environmentNames = [
   'NEBIUS_IAM_TOKEN',
   'NEBIUS_PROFILE',
   'NEBIUS_AUTH_EXCHANGE_ENDPOINT',
+  'NEBIUS_AUTH_FEDERATED_SERVICE_ACCOUNT_ID',
+  'NEBIUS_AUTH_FEDERATED_TOKEN_FILE',
+  'NEBIUS_AUTH_FEDERATED_AUDIENCE',
+  'ACTIONS_ID_TOKEN_REQUEST_URL',
   'HOME',
   'USERPROFILE',
   'PATH',
@@ -28,8 +32,9 @@ function environmentKey(env: Record<string, string | undefined>): string {
 
 /**
  * The process-wide `fromEnvironment()` provider that adapters use when no `provider` is given: one per
- * distinct environment (`NEBIUS_IAM_TOKEN`, `NEBIUS_PROFILE`, `NEBIUS_AUTH_EXCHANGE_ENDPOINT`, `HOME`,
- * `USERPROFILE`, `PATH` as they are when it is asked for). Like every core provider it resolves lazily
+ * distinct environment (the variables `fromEnvironment` reads: `NEBIUS_IAM_TOKEN`, `NEBIUS_PROFILE`,
+ * `NEBIUS_AUTH_EXCHANGE_ENDPOINT`, the `NEBIUS_AUTH_FEDERATED_*` ones, GitHub's `ACTIONS_ID_TOKEN_REQUEST_URL`,
+ * `HOME`, `USERPROFILE`, `PATH`, as they are when it is asked for). Like every core provider it resolves lazily
  * and its timers never keep the process alive. `close()` stops it and forgets its token; the next
  * adapter built without a provider then gets a new one.
  *

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest'
 
 const run = promisify(execFile)
 const coreURL = pathToFileURL(fileURLToPath(new URL('../dist/index.js', import.meta.url))).href
+const adapterKitURL = pathToFileURL(fileURLToPath(new URL('../dist/adapter/index.js', import.meta.url))).href
 
 // The secret exists only inside `use()`; outside it, only its hex form is kept, so finding the secret in
 // the snapshot means the library kept it. The search string is built after the snapshot is written.
@@ -19,6 +20,7 @@ import { readFileSync, rmSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { writeHeapSnapshot } from 'node:v8'
 const core = await import(${JSON.stringify(coreURL)})
+const kit = await import(${JSON.stringify(adapterKitURL)})
 
 async function use() {
   const secret = randomBytes(24).toString('base64url')
@@ -26,8 +28,8 @@ async function use() {
   const queue = ['v1.CiQxZjY3YWJj.' + secret]
   const provider = core.cachedProvider(async () => ({ token: queue.pop(), expiresAt: Date.now() + 3_600_000 }))
   const { token } = await provider.getToken()
-  const headers = { authorization: core.bearer(token) }
-  core.redactHeaders(headers, token) // what every adapter does once a response is final
+  const headers = { authorization: kit.bearer(token) }
+  kit.redactHeaders(headers, token) // what every adapter does once a response is final
   provider.close()
   return Buffer.from(secret).toString('hex')
 }

@@ -2,11 +2,11 @@
 // URLs get the token, when a 401 earns one retry, how a finished request is redacted). Not the user's API:
 // applications import `@nebius-auth/core`.
 
-export { bearer, createRequestAuthorizer } from '../adapter-support.js'
-export type { NebiusAuthOptions, RequestAuthorizer, ResponseOutcome } from '../adapter-support.js'
-export { redactClientRequest, redactedBearer, redactHeaders } from '../redaction.js'
-export { createOriginMatcher, defaultNebiusOrigins, isLoopbackHost } from '../origins.js'
-export type { OriginsOption } from '../origins.js'
+export { bearer, createRequestAuthorizer } from './adapter-support.js'
+export type { NebiusAuthOptions, RequestAuthorizer, ResponseOutcome } from './adapter-support.js'
+export { redactClientRequest, redactedBearer, redactHeaders } from './redaction.js'
+export { createOriginMatcher, defaultNebiusOrigins, isLoopbackHost } from './origins.js'
+export type { OriginsOption } from './origins.js'
 export { isReplayableBody, parseURL } from './request-parts.js'
 // The error base class, so an adapter can recognise core's errors (isInstance) without the root entry.
-export { NebiusAuthError } from '../errors.js'
+export { NebiusAuthError } from '../shared/errors.js'

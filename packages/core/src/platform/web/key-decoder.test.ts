@@ -4,8 +4,14 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, verify } from '
 import { describe, expect, it } from 'vitest'
 
 import { rsaPrivateJwk } from '../../keys/key-rules.js'
-import type { CryptoKey } from '../../types.js'
-import { ecPkcs8Pem, ed25519Pem, rsaEncryptedPkcs8, rsaPkcs1, rsaPkcs8 } from '../../keys.test-support.js'
+import type { CryptoKey } from '../../shared/types.js'
+import {
+  ecPkcs8Pem,
+  ed25519Pem,
+  rsaEncryptedPkcs8,
+  rsaPkcs1,
+  rsaPkcs8,
+} from '../../keys/keys.test-support.js'
 import { decodeJwkKey, decodePemKey } from './key-decoder.js'
 
 const plain = (block: string, label = 'PRIVATE KEY') => ({ block: block.trim(), label, encrypted: false })

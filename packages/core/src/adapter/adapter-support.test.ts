@@ -1,0 +1,270 @@
+import { describe, expect, it } from 'vitest'
+import { bearer, createRequestAuthorizer } from './adapter-support.js'
+import { defaultProvider } from '../providers/default-provider.js'
+import type { NebiusAuthEvent } from '../shared/events.js'
+import { cachedProvider } from '../cache/token-cache.js'
+import type { AccessToken, GetTokenOptions, TokenProvider } from '../shared/types.js'
+
+/** A provider that hands out token-1, token-2, … and refreshes only when told the current one was rejected. */
+function countingProvider(): TokenProvider & { calls: GetTokenOptions[]; issued: number } {
+  let current = 'token-1'
+  const state = {
+    calls: [] as GetTokenOptions[],
+    issued: 1,
+    getToken(options?: GetTokenOptions): Promise<AccessToken> {
+      state.calls.push(options ?? {})
+      if (options?.rejected === current) {
+        state.issued += 1
+        current = `token-${state.issued}`
+      }
+      return Promise.resolve({ token: current, expiresAt: Date.now() + 60_000 })
+    },
+  }
+  return state
+}
+
+const staticProvider: TokenProvider = {
+  getToken: () => Promise.resolve({ token: 'fixed', expiresAt: Infinity }),
+}
+const allowedUrl = 'https://api.example.com/v1'
+
+describe('createRequestAuthorizer', () => {
+  it('gives a token to allowed origins only', async () => {
+    const authorizer = createRequestAuthorizer(
+      { provider: countingProvider(), origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    expect(await authorizer.tokenFor(allowedUrl)).toBe('token-1')
+    expect(await authorizer.tokenFor('https://other.example.com/')).toBeUndefined()
+    expect(await authorizer.tokenFor('not a url')).toBeUndefined()
+  })
+
+  it('does not ask the provider for a token when the origin is refused', async () => {
+    const provider = countingProvider()
+    const authorizer = createRequestAuthorizer({ provider, origins: [] }, { client: 'test' })
+    await authorizer.tokenFor(allowedUrl)
+    expect(provider.calls).toHaveLength(0)
+  })
+
+  it('retries a 401 once with a different token and reports it', async () => {
+    const events: NebiusAuthEvent[] = []
+    const authorizer = createRequestAuthorizer(
+      {
+        provider: countingProvider(),
+        origins: ['https://api.example.com'],
+        onEvent: (event) => events.push(event),
+      },
+      { client: 'test' },
+    )
+    const fresh = await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'token-1' })
+    expect(fresh).toBe('token-2')
+    expect(events).toEqual([
+      { type: 'unauthorized-retry', origin: 'https://api.example.com', client: 'test' },
+    ])
+  })
+
+  it('does not retry when the provider returns the same token', async () => {
+    const authorizer = createRequestAuthorizer(
+      { provider: staticProvider, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    expect(
+      await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'fixed' }),
+    ).toBeUndefined()
+  })
+
+  it('does not retry other statuses, foreign origins or requests without our token', async () => {
+    const provider = countingProvider()
+    const authorizer = createRequestAuthorizer(
+      { provider, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    expect(
+      await authorizer.tokenForRetry({ status: 403, url: allowedUrl, sentToken: 'token-1' }),
+    ).toBeUndefined()
+    expect(
+      await authorizer.tokenForRetry({ status: 401, url: 'https://x.example/', sentToken: 'token-1' }),
+    ).toBeUndefined()
+    expect(
+      await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: undefined }),
+    ).toBeUndefined()
+    expect(provider.calls).toHaveLength(0)
+  })
+
+  it('does not retry when retryOnUnauthorized is false, but still drops the refused token', async () => {
+    const provider = countingProvider()
+    const authorizer = createRequestAuthorizer(
+      { provider, origins: ['https://api.example.com'], retryOnUnauthorized: false },
+      { client: 'test' },
+    )
+    expect(
+      await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'token-1' }),
+    ).toBeUndefined()
+    expect(await authorizer.tokenFor(allowedUrl)).toBe('token-2')
+  })
+
+  it('reports an origin that gets no token once, through origin-not-allowed', async () => {
+    const events: NebiusAuthEvent[] = []
+    const authorizer = createRequestAuthorizer(
+      {
+        provider: countingProvider(),
+        origins: ['https://api.example.com'],
+        onEvent: (event) => events.push(event),
+      },
+      { client: 'test' },
+    )
+    await authorizer.tokenFor('http://localhost:8080/v1?secret=query')
+    await authorizer.tokenFor('http://localhost:8080/v2')
+    authorizer.allows('https://other.example.com/path')
+    await authorizer.tokenFor(allowedUrl)
+    await authorizer.tokenFor('not a url')
+    expect(events).toEqual([
+      { type: 'origin-not-allowed', origin: 'http://localhost:8080', client: 'test' },
+      { type: 'origin-not-allowed', origin: 'https://other.example.com', client: 'test' },
+    ])
+  })
+
+  it('shares one default provider between adapters built without one', () => {
+    const first = createRequestAuthorizer({}, { client: 'axios' })
+    const second = createRequestAuthorizer(undefined, { client: 'got' })
+    expect(second.provider).toBe(first.provider)
+    expect(first.provider).toBe(defaultProvider())
+  })
+
+  it('gives another environment its own default provider, and a new one after close', () => {
+    const before = defaultProvider()
+    const previous = process.env.NEBIUS_PROFILE
+    process.env.NEBIUS_PROFILE = 'another-profile-for-this-test'
+    try {
+      expect(defaultProvider()).not.toBe(before)
+      expect(defaultProvider()).toBe(defaultProvider())
+    } finally {
+      if (previous === undefined) delete process.env.NEBIUS_PROFILE
+      else process.env.NEBIUS_PROFILE = previous
+    }
+    before.close()
+    expect(defaultProvider()).not.toBe(before)
+  })
+
+  it('gives up the retry, not the response, when the refresh fails', async () => {
+    const failing: TokenProvider = { getToken: () => Promise.reject(new Error('exchange down')) }
+    const authorizer = createRequestAuthorizer(
+      { provider: failing, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    expect(
+      await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'token-1' }),
+    ).toBeUndefined()
+  })
+
+  it('surfaces the caller abort during the refresh', async () => {
+    const controller = new AbortController()
+    controller.abort(new Error('caller gave up'))
+    const aborting: TokenProvider = {
+      getToken: (options) => Promise.reject(options?.signal?.reason as Error),
+    }
+    const authorizer = createRequestAuthorizer(
+      { provider: aborting, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    await expect(
+      authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 't', signal: controller.signal }),
+    ).rejects.toThrow('caller gave up')
+  })
+
+  it('validates its options with TypeErrors naming the option', () => {
+    expect(() => createRequestAuthorizer({ provider: {} as TokenProvider }, { client: 'test' })).toThrow(
+      /provider/,
+    )
+    expect(() =>
+      createRequestAuthorizer(
+        { provider: staticProvider, retryOnUnauthorized: 'yes' as unknown as boolean },
+        { client: 'test' },
+      ),
+    ).toThrow(/retryOnUnauthorized/)
+    expect(() =>
+      createRequestAuthorizer(
+        { provider: staticProvider, origins: ['http://evil.example'] },
+        { client: 'test' },
+      ),
+    ).toThrow(/origins/)
+  })
+
+  it('includes the base URL origin by default', async () => {
+    const authorizer = createRequestAuthorizer(
+      { provider: staticProvider },
+      { client: 'test', baseURL: 'http://127.0.0.1:4000/api/' },
+    )
+    expect(await authorizer.tokenFor('http://127.0.0.1:4000/api/v1')).toBe('fixed')
+  })
+})
+
+describe('forgetRejected', () => {
+  it('makes the provider drop a refused token without a retry event', async () => {
+    const provider = countingProvider()
+    const events: NebiusAuthEvent[] = []
+    const authorizer = createRequestAuthorizer(
+      { provider, origins: ['https://api.example.com'], onEvent: (event) => events.push(event) },
+      { client: 'test' },
+    )
+    await authorizer.forgetRejected({ status: 401, url: allowedUrl, sentToken: 'token-1' })
+    expect(await authorizer.tokenFor(allowedUrl)).toBe('token-2')
+    expect(events).toEqual([])
+  })
+
+  it('leaves the provider alone for other statuses, foreign origins and requests without our token', async () => {
+    const provider = countingProvider()
+    const authorizer = createRequestAuthorizer(
+      { provider, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    await authorizer.forgetRejected({ status: 500, url: allowedUrl, sentToken: 'token-1' })
+    await authorizer.forgetRejected({ status: 401, url: 'https://x.example/', sentToken: 'token-1' })
+    await authorizer.forgetRejected({ status: 401, url: allowedUrl, sentToken: undefined })
+    expect(provider.calls).toHaveLength(0)
+  })
+
+  it('never throws when the refresh fails', async () => {
+    const failing: TokenProvider = { getToken: () => Promise.reject(new Error('exchange down')) }
+    const authorizer = createRequestAuthorizer(
+      { provider: failing, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    await expect(
+      authorizer.forgetRejected({ status: 401, url: allowedUrl, sentToken: 't' }),
+    ).resolves.toBeUndefined()
+  })
+})
+
+describe('bearer', () => {
+  it('formats the Authorization header value', () => {
+    expect(bearer('abc')).toBe('Bearer abc')
+  })
+
+  it("ends the wait for a cached provider's first exchange at once when the signal aborts", async () => {
+    // cachedProvider is marked as honouring the signal, so tokenFor adds no wrapper of its own.
+    const provider = cachedProvider(() => new Promise<AccessToken>(() => undefined))
+    const authorizer = createRequestAuthorizer(
+      { provider, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    const controller = new AbortController()
+    const pending = authorizer.tokenFor(new URL('https://api.example.com/v1'), controller.signal)
+    controller.abort(new Error('caller gave up'))
+    await expect(pending).rejects.toThrow('caller gave up')
+    provider.close()
+  })
+})
+
+describe('allows with a URL object that changes', () => {
+  it('judges a mutated URL object again instead of remembering its old answer', () => {
+    const authorizer = createRequestAuthorizer(
+      { provider: staticProvider, origins: ['https://api.example.com'] },
+      { client: 'test' },
+    )
+    const url = new URL('https://api.example.com/v1')
+    expect(authorizer.allows(url)).toBe(true)
+    url.href = 'https://evil.example.com/v1'
+    expect(authorizer.allows(url)).toBe(false)
+  })
+})

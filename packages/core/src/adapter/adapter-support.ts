@@ -1,0 +1,241 @@
+/**
+ * The decisions every HTTP-client adapter shares, kept here once so axios, got, ky and fetch cannot drift
+ * apart: which URLs get the token, and whether a 401 earns exactly one retry with a fresh token.
+ */
+import { defaultProvider } from '#platform/providers'
+
+import { abortable, honours } from '../shared/abortable.js'
+import { parseURL } from './request-parts.js'
+import { emitEvent, type NebiusAuthEventListener } from '../shared/events.js'
+import { createOriginMatcher, type OriginsOption } from './origins.js'
+import type { TokenProvider } from '../shared/types.js'
+
+/**
+ * The options every adapter (`withNebiusAuth`, `nebiusAuthHooks`) takes.
+ *
+ * @example
+ * ```ts
+ * const options: NebiusAuthOptions = {
+ *   provider: serviceAccount({ credentialsFile: 'credentials.json' }),
+ *   origins: ['https://*.nebius.cloud', 'http://127.0.0.1:8080'],
+ *   retryOnUnauthorized: true,
+ * }
+ * const api = withNebiusAuth(axios.create(), options)
+ * ```
+ */
+export interface NebiusAuthOptions {
+  /**
+   * Where tokens come from. Default: {@link defaultProvider}, one `fromEnvironment()` shared by every
+   * adapter of the process (per distinct environment), resolved lazily on the first request (Node.js, Bun
+   * and Deno; required on web runtimes such as Cloudflare Workers and Vercel's edge runtime).
+   */
+  provider?: TokenProvider
+  /**
+   * Origins that receive the token: `'https://host[:port]'`, a leading `'*.'` wildcard label allowed, or a
+   * predicate. Default: the client's base URL origin when it has one, plus `https://*.nebius.cloud` and
+   * `https://*.nebius.com`. Plain `http:` only ever reaches loopback hosts named explicitly.
+   */
+  origins?: OriginsOption
+  /**
+   * Retry once with a fresh token when an allowed origin answers 401 to our token. Default `true`. With
+   * `false` the 401 reaches the caller as it is, but the provider still hears that the token was refused,
+   * so the next request gets a fresh one instead of the same refusal until the token expires.
+   */
+  retryOnUnauthorized?: boolean
+  /** Receives `unauthorized-retry` and `origin-not-allowed` events (never a token). */
+  onEvent?: NebiusAuthEventListener
+}
+
+/**
+ * What a 401 (or any response) looked like, for {@link RequestAuthorizer.tokenForRetry}.
+ *
+ * @example
+ * ```ts
+ * const outcome: ResponseOutcome = { status: response.status, url: response.url, sentToken, signal }
+ * const fresh = await authorizer.tokenForRetry(outcome)
+ * ```
+ */
+export interface ResponseOutcome {
+  status: number
+  url: string | URL
+  /** The token this adapter attached to that request; `undefined` if it attached none. */
+  sentToken: string | undefined
+  signal?: AbortSignal | undefined
+}
+
+/**
+ * One adapter instance's view of the options: built once, asked on every request.
+ *
+ * @example
+ * ```ts
+ * const authorizer: RequestAuthorizer = createRequestAuthorizer({ provider }, { client: 'my-client' })
+ * if (authorizer.allows(url)) headers.set('authorization', bearer((await authorizer.tokenFor(url))!))
+ * ```
+ */
+export interface RequestAuthorizer {
+  readonly provider: TokenProvider
+  /**
+   * Whether `url` may receive the token. Unparseable URLs never do. The first refusal of an origin emits
+   * `origin-not-allowed` (also printed by `NODE_DEBUG=nebius-auth`), so a request that silently goes out
+   * without a token can be noticed.
+   */
+  allows(url: string | URL): boolean
+  /**
+   * The token to attach to a request for `url`, or `undefined` when the origin is not allowed; a `URL` object
+   * is used as it is, so an adapter that already parsed the URL (for `allows`) does not parse it again. An abort of
+   * `signal` ends the wait at once with the signal's reason, even if the provider ignores the signal.
+   */
+  tokenFor(url: string | URL, signal?: AbortSignal): Promise<string | undefined>
+  /**
+   * After a response: the fresh token to retry with exactly once, or `undefined` for no retry. Retries only
+   * a 401 from an allowed origin to a request that carried our token, and only when the provider hands out
+   * a different token (a static token is never retried). A failed refresh means no retry: the caller gets
+   * the 401 it would have had, and the provider reports the failure through its own events. With
+   * `retryOnUnauthorized: false` it never retries, but still does what {@link forgetRejected} does.
+   */
+  tokenForRetry(outcome: ResponseOutcome): Promise<string | undefined>
+  /**
+   * For a 401 that will NOT be retried because its body cannot be sent twice (a stream): still tell the
+   * provider the token was refused, so the next request gets a fresh one instead of the same refusal until
+   * expiry. Same conditions as {@link tokenForRetry}; never throws (a failed refresh is the provider's to
+   * report), and emits no `unauthorized-retry` event since nothing is retried.
+   */
+  forgetRejected(outcome: ResponseOutcome): Promise<void>
+}
+
+function validateOptions(options: NebiusAuthOptions): void {
+  const { provider, retryOnUnauthorized, onEvent } = options
+  if (provider !== undefined && typeof (provider as Partial<TokenProvider>).getToken !== 'function') {
+    throw new TypeError('provider: expected an object with a getToken() method')
+  }
+  if (retryOnUnauthorized !== undefined && typeof retryOnUnauthorized !== 'boolean') {
+    throw new TypeError('retryOnUnauthorized: expected a boolean')
+  }
+  if (onEvent !== undefined && typeof onEvent !== 'function') {
+    throw new TypeError('onEvent: expected a function')
+  }
+}
+
+/**
+ * Builds the shared request policy for one adapter instance. Adapters stay thin: they translate their
+ * client's request objects to URLs and headers and ask this object what to do.
+ *
+ * @example
+ * ```ts
+ * const authorizer = createRequestAuthorizer({ provider }, { client: 'fetch' })
+ * const token = await authorizer.tokenFor('https://compute.api.eu.nebius.cloud/v1/instances')
+ * if (token !== undefined) headers.set('authorization', bearer(token))
+ * ```
+ */
+export function createRequestAuthorizer(
+  options: NebiusAuthOptions | undefined,
+  context: { client: string; baseURL?: string | URL | undefined },
+): RequestAuthorizer {
+  if (options !== undefined && (typeof options !== 'object' || (options as unknown) === null)) {
+    throw new TypeError('options: expected an object')
+  }
+  const resolved = options ?? {}
+  validateOptions(resolved)
+  // The process's shared fromEnvironment() on Node, Bun and Deno; on a web runtime, an ERR_UNSUPPORTED_RUNTIME
+  // asking for `provider`.
+  const provider = resolved.provider ?? defaultProvider()
+  const retry = resolved.retryOnUnauthorized ?? true
+  const matches = createOriginMatcher(resolved.origins, context.baseURL)
+  const signalHonoured = honours(provider)
+  // Origins already reported as refused: one event per origin, not one per request.
+  const reported = new Set<string>()
+
+  const refuse = (url: URL): false => {
+    const { origin } = url
+    // Only http(s) has an origin worth naming ('null' otherwise); a bounded set, as origins are endless.
+    if (origin !== 'null' && !reported.has(origin) && reported.size < 1000) {
+      reported.add(origin)
+      emitEvent(resolved.onEvent, { type: 'origin-not-allowed', origin, client: context.client })
+    }
+    return false
+  }
+
+  // One-entry memo: an adapter that keeps one URL object per base URL (axios) asks about the same object
+  // for every request. URL objects are mutable (a client may reuse one across redirect hops), so a hit
+  // needs the same object with the same href, never the object alone.
+  let lastURL: URL | undefined
+  let lastHref = ''
+  let lastAllowed = false
+  const allows = (url: string | URL): boolean => {
+    if (url === lastURL && url.href === lastHref) return lastAllowed
+    const parsed = parseURL(url)
+    if (parsed === undefined) return false
+    const allowed = matches(parsed) || refuse(parsed)
+    if (parsed === url) {
+      lastURL = parsed
+      lastHref = parsed.href
+      lastAllowed = allowed
+    }
+    return allowed
+  }
+
+  /** Whether a response is a refusal of our token that the provider should hear about. */
+  const refusedOurToken = ({ status, url, sentToken }: ResponseOutcome): boolean =>
+    status === 401 && sentToken !== undefined && allows(url)
+
+  const forgetRejected = async (outcome: ResponseOutcome): Promise<void> => {
+    if (!refusedOurToken(outcome) || outcome.sentToken === undefined) return
+    const { sentToken, signal } = outcome
+    const pending = provider.getToken({ rejected: sentToken, ...(signal === undefined ? {} : { signal }) })
+    await abortable(pending, signal).catch(() => undefined)
+  }
+
+  return {
+    provider,
+    allows,
+    async tokenFor(url, signal) {
+      if (!allows(url)) return undefined
+      if (signal === undefined) return (await provider.getToken()).token
+      const pending = provider.getToken({ signal })
+      // Core's own providers end the wait on an abort themselves; only a foreign provider needs the wrapper.
+      return (await (signalHonoured ? pending : abortable(pending, signal))).token
+    },
+    async tokenForRetry(outcome) {
+      const { url, sentToken, signal } = outcome
+      if (!retry) {
+        // No retry, but the refused token must not stay attached until it expires.
+        await forgetRejected(outcome)
+        return undefined
+      }
+      if (!refusedOurToken(outcome) || sentToken === undefined) return undefined
+      let fresh: string
+      try {
+        const pending = provider.getToken({
+          rejected: sentToken,
+          ...(signal === undefined ? {} : { signal }),
+        })
+        fresh = (await abortable(pending, signal)).token
+      } catch (error) {
+        // An abort is the caller's own decision and must surface as such; anything else is a failed refresh.
+        if (signal?.aborted === true) throw error
+        return undefined
+      }
+      if (fresh === sentToken) return undefined
+      const parsed = parseURL(url)
+      emitEvent(resolved.onEvent, {
+        type: 'unauthorized-retry',
+        origin: parsed === undefined ? '' : parsed.origin,
+        client: context.client,
+      })
+      return fresh
+    },
+    forgetRejected,
+  }
+}
+
+/**
+ * The `Authorization` header value for a token.
+ *
+ * @example
+ * ```ts
+ * request.headers.set('authorization', bearer(token)) // 'Bearer v1.…'
+ * ```
+ */
+export function bearer(token: string): string {
+  return `Bearer ${token}`
+}

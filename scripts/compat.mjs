@@ -98,6 +98,9 @@ const testedModules = {
   got: { got: ['got', 'got-16'] },
   ky: { ky: ['ky', 'ky-2'] },
   redis: { redis: ['redis', 'redis-5-0', 'redis-4'], ioredis: ['ioredis', 'ioredis-5-0'] },
+  // The gRPC suites load both grpc-js lines in every run (see packages/grpc/vitest.config.ts).
+  grpc: { '@grpc/grpc-js': ['@grpc/grpc-js', 'grpc-js-1-10'] },
+  connect: { '@connectrpc/connect': ['@connectrpc/connect'] },
 }
 for (const [folder, peers] of Object.entries(testedModules)) {
   const manifest = JSON.parse(readFileSync(join('packages', folder, 'package.json'), 'utf8'))

@@ -49,7 +49,7 @@ async function* watchRefusal<T>(messages: AsyncIterable<T>, onRefused: () => voi
  * signal (deadline, abort) ends the wait for a token. A provider that fails ends the call with a
  * `ConnectError` (Unavailable when transient, else Unauthenticated) whose `cause` is core's error.
  *
- * @param options - `provider` (default `fromEnvironment()`), `origins`, `retryOnUnauthorized`, `onEvent`.
+ * @param options - `provider` (default `defaultProvider()`, the process's shared `fromEnvironment()`), `origins`, `retryOnUnauthorized`, `onEvent`.
  * @returns an interceptor for `createGrpcTransport`, `createConnectTransport` or `createGrpcWebTransport`.
  * @throws TypeError when an option is invalid.
  *

@@ -78,7 +78,7 @@ function validate(options: NebiusGrpcOptions): void {
  * DEADLINE_EXCEEDED or CANCELLED. A provider that fails ends the call with UNAVAILABLE (transient) or
  * UNAUTHENTICATED, with core's error as the ServiceError's `cause`.
  *
- * @param options - see {@link NebiusGrpcOptions}; `provider` defaults to `fromEnvironment()`.
+ * @param options - see {@link NebiusGrpcOptions}; `provider` defaults to `defaultProvider()`, the process's shared `fromEnvironment()`.
  * @returns `[channelCredentials, clientOptions]`, to spread after the address.
  * @throws TypeError when an option is invalid.
  *

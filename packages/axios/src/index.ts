@@ -6,7 +6,7 @@
  * import axios from 'axios'
  * import { withNebiusAuth } from '@nebius-auth/axios'
  *
- * const api = withNebiusAuth(axios.create({ baseURL: 'https://compute.api.eu.nebius.cloud' }))
+ * const api = withNebiusAuth(axios.create({ baseURL: 'https://inference.example.com' }))
  * ```
  *
  * @packageDocumentation

@@ -128,8 +128,8 @@ function requestURL(instance: AxiosInstance, config: InternalAxiosRequestConfig)
  * import axios from 'axios'
  * import { withNebiusAuth } from '@nebius-auth/axios'
  *
- * const api = withNebiusAuth(axios.create({ baseURL: 'https://compute.api.eu.nebius.cloud' }))
- * const { data } = await api.get('/compute/v1/instances', { params: { parentId: 'project-e00…' } })
+ * const api = withNebiusAuth(axios.create({ baseURL: 'https://inference.example.com' }))
+ * const { data } = await api.get('/v1/models')
  * ```
  */
 export function withNebiusAuth<T extends AxiosInstanceLike>(instanceLike: T, options?: NebiusAuthOptions): T {

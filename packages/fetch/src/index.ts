@@ -5,8 +5,9 @@
  * ```ts
  * import { withNebiusAuth } from '@nebius-auth/fetch'
  *
- * const nebiusFetch = withNebiusAuth(fetch)
- * const response = await nebiusFetch('https://compute.api.eu.nebius.cloud/compute/v1/instances')
+ * // An HTTP service of yours that accepts Nebius IAM tokens (the Nebius cloud API itself is gRPC only).
+ * const nebiusFetch = withNebiusAuth(fetch, { origins: ['https://inference.example.com'] })
+ * const response = await nebiusFetch('https://inference.example.com/v1/models')
  * ```
  *
  * @packageDocumentation

@@ -38,8 +38,12 @@ function originOf(url: string): string | undefined {
  * import { serviceAccount } from '@nebius-auth/core'
  * import { withNebiusAuth } from '@nebius-auth/fetch'
  *
- * const nebiusFetch = withNebiusAuth(fetch, { provider: serviceAccount({ credentialsFile: 'credentials.json' }) })
- * const response = await nebiusFetch('https://compute.api.eu.nebius.cloud/compute/v1/instances')
+ * // An HTTP service of yours that accepts Nebius IAM tokens (the Nebius cloud API itself is gRPC only).
+ * const nebiusFetch = withNebiusAuth(fetch, {
+ *   provider: serviceAccount({ credentialsFile: 'credentials.json' }),
+ *   origins: ['https://inference.example.com'],
+ * })
+ * const response = await nebiusFetch('https://inference.example.com/v1/models')
  * ```
  */
 export function withNebiusAuth(fetch: Fetch, options?: NebiusAuthOptions): Fetch {

@@ -165,7 +165,7 @@ function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
  * import got from 'got'
  * import { nebiusAuthHooks } from '@nebius-auth/got'
  *
- * const api = got.extend({ prefixUrl: 'https://compute.api.eu.nebius.cloud', hooks: nebiusAuthHooks() })
+ * const api = got.extend({ prefixUrl: 'https://inference.example.com', hooks: nebiusAuthHooks() })
  * ```
  */
 export function nebiusAuthHooks(options?: NebiusAuthOptions): Partial<Hooks> {
@@ -181,8 +181,8 @@ export function nebiusAuthHooks(options?: NebiusAuthOptions): Partial<Hooks> {
  * import got from 'got'
  * import { withNebiusAuth } from '@nebius-auth/got'
  *
- * const api = withNebiusAuth(got.extend({ prefixUrl: 'https://compute.api.eu.nebius.cloud' }))
- * const instances = await api.get('compute/v1/instances').json()
+ * const api = withNebiusAuth(got.extend({ prefixUrl: 'https://inference.example.com' }))
+ * const models = await api.get('v1/models').json()
  * ```
  */
 export function withNebiusAuth(instance: Got, options?: NebiusAuthOptions): Got {

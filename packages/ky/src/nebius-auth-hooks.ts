@@ -53,7 +53,7 @@ const rememberedValues = 32
  *
  * @example
  * ```ts
- * const hooks = createHooks({ provider }, 'https://compute.api.eu.nebius.cloud')
+ * const hooks = createHooks({ provider }, 'https://inference.example.com')
  * ```
  */
 export function createHooks(
@@ -209,7 +209,7 @@ export function createHooks(
  * import { nebiusAuthHooks } from '@nebius-auth/ky'
  *
  * const api = ky.create({
- *   prefixUrl: 'https://compute.api.eu.nebius.cloud',
+ *   prefixUrl: 'https://inference.example.com',
  *   hooks: nebiusAuthHooks({ provider: staticToken(process.env.NEBIUS_IAM_TOKEN ?? '') }),
  * })
  * ```

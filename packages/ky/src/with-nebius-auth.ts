@@ -34,10 +34,10 @@ function baseURLOf(defaults: Options): string | undefined {
  * import { serviceAccount } from '@nebius-auth/core'
  * import { withNebiusAuth } from '@nebius-auth/ky'
  *
- * const api = withNebiusAuth(ky.create({ prefixUrl: 'https://compute.api.eu.nebius.cloud' }), {
+ * const api = withNebiusAuth(ky.create({ prefixUrl: 'https://inference.example.com' }), {
  *   provider: serviceAccount({ credentialsFile: 'credentials.json' }),
  * })
- * const instances = await api.get('compute/v1/instances').json()
+ * const models = await api.get('v1/models').json()
  * ```
  */
 export function withNebiusAuth(instance: KyInstance, options?: NebiusAuthOptions): KyInstance {

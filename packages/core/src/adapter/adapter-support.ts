@@ -123,7 +123,7 @@ function validateOptions(options: NebiusAuthOptions): void {
  * @example
  * ```ts
  * const authorizer = createRequestAuthorizer({ provider }, { client: 'fetch' })
- * const token = await authorizer.tokenFor('https://compute.api.eu.nebius.cloud/v1/instances')
+ * const token = await authorizer.tokenFor('https://inference.example.com/v1/models')
  * if (token !== undefined) headers.set('authorization', bearer(token))
  * ```
  */

@@ -101,7 +101,7 @@ function transportAllowed(url: URL): boolean {
  * @example
  * ```ts
  * const allowed = createOriginMatcher(['https://*.nebius.cloud', 'http://127.0.0.1:8080'])
- * allowed(new URL('https://compute.api.eu.nebius.cloud/v1/instances')) // true
+ * allowed(new URL('https://cpl.iam.api.nebius.cloud/')) // true
  * allowed(new URL('https://example.com/')) // false
  * ```
  */

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util'
 
 import { Code, ConnectError, createClient } from '@connectrpc/connect'
-import { NebiusAuthError, serviceAccount, staticToken, type NebiusAuthEvent } from '@nebius-auth/core'
+import { NebiusAuthError, staticToken, type NebiusAuthEvent } from '@nebius-auth/core'
 import {
   countingProvider,
   hangingProvider,
@@ -63,13 +63,7 @@ describe('nebiusAuthInterceptor over createGrpcTransport', () => {
   })
 
   it('makes one exchange for 200 concurrent cold unary calls', async () => {
-    const account = context.emulator.createServiceAccount({ keyBits: 2048 })
-    const provider = serviceAccount({
-      serviceAccountId: account.serviceAccountId,
-      publicKeyId: account.publicKeyId,
-      privateKey: account.privateKeyPem,
-      endpoint: context.emulator.exchangeEndpoint,
-    })
+    const provider = context.coldProvider()
     const accepted = context.emulator.stats().exchanges.accepted
     const { profiles } = clients({ provider })
     const responses = await Promise.all(Array.from({ length: 200 }, () => profiles.get({})))
@@ -180,13 +174,7 @@ describe('nebiusAuthInterceptor over createGrpcTransport', () => {
   })
 
   it("fails with Unavailable and core's error as cause while the exchange is down", async () => {
-    const account = context.emulator.createServiceAccount({ keyBits: 2048 })
-    const provider = serviceAccount({
-      serviceAccountId: account.serviceAccountId,
-      publicKeyId: account.publicKeyId,
-      privateKey: account.privateKeyPem,
-      endpoint: context.emulator.exchangeEndpoint,
-    })
+    const provider = context.coldProvider()
     context.emulator.fail({ status: 503, count: 10 })
     try {
       const error = await rejection(clients({ provider }).profiles.get({}))

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
 
-import { create, fromBinary, toBinary, type DescMessage, type DescService } from '@bufbuild/protobuf'
+import { create, type DescService } from '@bufbuild/protobuf'
 import {
   credentials,
   makeGenericClientConstructor,
@@ -18,6 +18,7 @@ import {
   type CreateTokenResponse,
 } from './gen/nebius/iam/v1/token_exchange_service_pb.js'
 import { TestService, type CountdownResponse } from './gen/nebius_auth/emulator/v1/test_service_pb.js'
+import { grpcServiceDefinition } from './grpc-service-definition.js'
 import { ACCESS_TOKEN_TYPE, GRANT_TYPE, JWT_TOKEN_TYPE, validJwt } from './jwt.test-support.js'
 import { startEmulator } from './server.js'
 import type { EmulatedServiceAccount, Emulator, EmulatorGrpc } from './types.js'
@@ -40,23 +41,7 @@ type Call = (
 
 /** A grpc-js client for a protobuf-es service, the way generated code builds one. */
 function clientFor(service: DescService, secure = true): Client & Record<string, Call> {
-  const serialize = (schema: DescMessage) => (value: object) =>
-    Buffer.from(toBinary(schema, create(schema, value as never)))
-  const deserialize = (schema: DescMessage) => (bytes: Buffer) => fromBinary(schema, bytes)
-  const definition = Object.fromEntries(
-    service.methods.map((method) => [
-      method.name,
-      {
-        path: `/${service.typeName}/${method.name}`,
-        requestStream: method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming',
-        responseStream: method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
-        requestSerialize: serialize(method.input),
-        requestDeserialize: deserialize(method.input),
-        responseSerialize: serialize(method.output),
-        responseDeserialize: deserialize(method.output),
-      },
-    ]),
-  )
+  const definition = grpcServiceDefinition(service)
   const Constructor = makeGenericClientConstructor(definition, service.name)
   const channel = secure
     ? credentials.createSsl(Buffer.from(emulator.grpc.rootCert))

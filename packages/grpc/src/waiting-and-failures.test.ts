@@ -73,13 +73,7 @@ describe('while a call waits for its token', () => {
   })
 
   it('ends with DEADLINE_EXCEEDED when the exchange hangs past the deadline', async () => {
-    const account = context.emulator.createServiceAccount({ keyBits: 2048 })
-    const provider = serviceAccount({
-      serviceAccountId: account.serviceAccountId,
-      publicKeyId: account.publicKeyId,
-      privateKey: account.privateKeyPem,
-      endpoint: context.emulator.exchangeEndpoint,
-    })
+    const provider = context.coldProvider()
     context.emulator.fail({ delay: 2_000 })
     try {
       const error = await rejection(
@@ -95,13 +89,7 @@ describe('while a call waits for its token', () => {
 
 describe('when no token can be had', () => {
   it("ends with UNAVAILABLE and core's error as cause while the exchange is down", async () => {
-    const account = context.emulator.createServiceAccount({ keyBits: 2048 })
-    const provider = serviceAccount({
-      serviceAccountId: account.serviceAccountId,
-      publicKeyId: account.publicKeyId,
-      privateKey: account.privateKeyPem,
-      endpoint: context.emulator.exchangeEndpoint,
-    })
+    const provider = context.coldProvider()
     context.emulator.fail({ status: 503, count: 10 })
     try {
       const error = await rejection(unary(profiles({ provider }), 'Get'))

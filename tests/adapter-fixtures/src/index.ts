@@ -22,6 +22,8 @@ export interface EmulatorContext {
   readonly provider: TokenProvider & { close(): void }
   /** `[emulator.url]`: the only origin allowed in most tests. */
   readonly origins: readonly string[]
+  /** A provider of its own for a new service account on this emulator: cold, so its first call exchanges. */
+  coldProvider(): TokenProvider & { close(): void }
   close(): Promise<void>
 }
 
@@ -38,6 +40,10 @@ export async function startEmulatorContext(options: { grpc?: boolean } = {}): Pr
     emulator,
     provider,
     origins: [emulator.url],
+    coldProvider() {
+      const registered = emulator.registerKey(publicKeyPem)
+      return serviceAccount({ ...registered, privateKey: privateKeyPem, endpoint: emulator.exchangeEndpoint })
+    },
     async close() {
       provider.close()
       await emulator.close()

@@ -1,4 +1,5 @@
 import { abortableSleep } from '../shared/abortable.js'
+import { unrefTimer } from '../platform/timers.js'
 import { NebiusAuthError, type NebiusAuthErrorCode } from '../shared/errors.js'
 import type { NebiusAuthEventListener } from '../shared/events.js'
 import { emitEvent } from '../shared/events.js'
@@ -103,7 +104,7 @@ export function storeExchange(
         reject(new NebiusAuthError('ERR_STORE_TIMEOUT', `The token store took over ${storeTimeout} ms`))
       }, storeTimeout)
       // A hung store must not keep the process alive; the exchange that follows has its own timers.
-      timer.unref()
+      unrefTimer(timer)
     })
     try {
       // The executor turns a synchronous throw from a store method into a failure like any other.

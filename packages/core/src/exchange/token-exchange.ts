@@ -1,4 +1,5 @@
 import { abortable, abortableSleep } from '../shared/abortable.js'
+import { unrefTimer } from '../platform/timers.js'
 import { backoffDelay } from './backoff.js'
 import { TokenExchangeError } from '../shared/errors.js'
 import { isLoopbackHost } from '../adapter/origins.js'
@@ -208,7 +209,7 @@ export async function exchangeToken(
       controller.abort(timedOut)
     }, timeout)
     // The request's socket keeps the process alive while it is out; the bound on it must not.
-    timer.unref()
+    unrefTimer(timer)
     const onAbort = (): void => {
       controller.abort(signal?.reason)
     }

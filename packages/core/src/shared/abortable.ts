@@ -1,3 +1,5 @@
+import { unrefTimer } from '../platform/timers.js'
+
 /**
  * Waits for `promise`, or rejects with `signal.reason` as soon as the signal aborts, whichever comes first.
  * The promise itself carries on (it is shared with other callers); only this wait ends. The abort
@@ -86,7 +88,7 @@ export function abortableSleep(milliseconds: number, signal: AbortSignal | undef
       signal?.removeEventListener('abort', onAbort)
       resolve()
     }, milliseconds)
-    timer.unref()
+    unrefTimer(timer)
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }

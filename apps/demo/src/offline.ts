@@ -31,9 +31,9 @@ export async function runOfflineDemo(out: DemoConsole): Promise<boolean> {
       ['1. Each client calls the protected API (HTTP) or ProfileService/Get (gRPC)', everyClient],
       ['2. Background refresh under a 3-second token lifetime', backgroundRefresh],
       ['3. A revoked token (HTTP)', revokedToken],
-      ['3b. A revoked token (gRPC)', revokedTokenGrpc],
       ['4. An exchange outage', exchangeOutage],
       ['5. Bad keys', badKeys],
+      ['6. A revoked token over gRPC', revokedTokenGrpc],
       ['7. A CI job with no key', ciJobWithoutKey],
       ['8. Impersonation', impersonation],
     ] as const

@@ -2,7 +2,7 @@
 // Node-only functions (files, the CLI, its YAML config) come through `#platform/*`, which package.json maps
 // to src/platform/node on Node, Bun and Deno and to src/platform/web (ERR_UNSUPPORTED_RUNTIME) elsewhere.
 
-export type { AccessToken, GetTokenOptions, ServiceAccountKey, TokenProvider } from './shared/types.js'
+export type { AccessToken, GetTokenOptions, ServiceAccountKey, TokenProvider } from './common/types.js'
 
 // Building blocks.
 export { importPrivateKey } from './keys/private-key.js'
@@ -55,14 +55,14 @@ export {
   findNebiusAuthError,
   NebiusAuthError,
   TokenExchangeError,
-} from './shared/errors.js'
+} from './common/errors.js'
 export type {
   NebiusAuthErrorCode,
   NebiusAuthErrorOptions,
   TokenExchangeErrorDetails,
-} from './shared/errors.js'
-export type { NebiusAuthEvent, NebiusAuthEventListener } from './shared/events.js'
-export { sanitizeToken } from './shared/sanitize.js'
+} from './common/errors.js'
+export type { NebiusAuthEvent, NebiusAuthEventListener } from './common/events.js'
+export { sanitizeToken } from './common/sanitize.js'
 
 // Adapter plumbing (createRequestAuthorizer, bearer, the redaction helpers, the origin matcher) lives on the
 // `@nebius-auth/core/adapter` subpath: the adapters need it, applications do not. The options type and the

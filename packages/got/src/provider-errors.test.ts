@@ -1,13 +1,15 @@
-import { CredentialsError, findNebiusAuthError, NebiusAuthError, type TokenProvider } from '@nebius-auth/core'
-import { startRecordingServer, type RecordingServer } from '@nebius-auth/adapter-fixtures'
+import { findNebiusAuthError, NebiusAuthError } from '@nebius-auth/core'
+import {
+  failingProvider,
+  rejection,
+  startRecordingServer,
+  type RecordingServer,
+} from '@nebius-auth/adapter-fixtures'
 import { afterEach, describe, expect, it } from 'vitest'
 
 import { got } from './client.test-support.js'
 import { withNebiusAuth } from './index.js'
 
-const failing: TokenProvider = {
-  getToken: () => Promise.reject(new CredentialsError('ERR_CREDENTIALS_NOT_FOUND', 'no credentials')),
-}
 let server: RecordingServer | undefined
 
 afterEach(async () => {
@@ -15,22 +17,13 @@ afterEach(async () => {
   server = undefined
 })
 
-async function rejection(request: Promise<unknown>): Promise<unknown> {
-  return request.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (error: unknown) => error,
-  )
-}
-
 describe('got when the provider fails', () => {
   it("rejects with got's RequestError, our error as its cause", async () => {
     server = await startRecordingServer()
     const error = await rejection(
-      withNebiusAuth(got.extend({ prefixUrl: server.url, retry: { limit: 0 } }), { provider: failing }).get(
-        'data',
-      ),
+      withNebiusAuth(got.extend({ prefixUrl: server.url, retry: { limit: 0 } }), {
+        provider: failingProvider,
+      }).get('data'),
     )
     expect(NebiusAuthError.isInstance(error)).toBe(false)
     expect((error as Error).name).toBe('RequestError')

@@ -43,7 +43,7 @@ function targetAddress(target: string): string | undefined {
  *
  * @example
  * ```ts
- * channelOrigin('dns:cpl.iam.api.nebius.cloud', true)?.href // 'https://cpl.iam.api.nebius.cloud/'
+ * channelOrigin('dns:cpl.iam.api.nebius.cloud', true)?.host // 'cpl.iam.api.nebius.cloud' (TLS, port 443)
  * channelOrigin('localhost:50051', false)?.href // 'http://localhost:50051/'
  * ```
  */

@@ -7,7 +7,13 @@ import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-import { cachedProvider, serviceAccount, type AccessToken, type TokenProvider } from '@nebius-auth/core'
+import {
+  cachedProvider,
+  CredentialsError,
+  serviceAccount,
+  type AccessToken,
+  type TokenProvider,
+} from '@nebius-auth/core'
 import { startEmulator, type Emulator, type EmulatorGrpc } from '@nebius-auth/emulator'
 
 // One key pair per test file: 2048 bits keeps generation fast, and registering it on each fresh emulator
@@ -206,4 +212,19 @@ export function rotatingTokens(): TokenProvider & { readonly calls: () => number
       })
     },
   }
+}
+
+/** A provider that fails as `fromEnvironment()` does when nothing is configured. */
+export const failingProvider: TokenProvider = {
+  getToken: () => Promise.reject(new CredentialsError('ERR_CREDENTIALS_NOT_FOUND', 'no credentials')),
+}
+
+/** What `request` rejects with; a resolved request fails the test. */
+export async function rejection(request: Promise<unknown>): Promise<unknown> {
+  return request.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (error: unknown) => error,
+  )
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { bearer, createRequestAuthorizer } from './adapter-support.js'
 import { defaultProvider } from '../providers/default-provider.js'
-import type { NebiusAuthEvent } from '../shared/events.js'
+import type { NebiusAuthEvent } from '../common/events.js'
 import { cachedProvider } from '../cache/token-cache.js'
-import type { AccessToken, GetTokenOptions, TokenProvider } from '../shared/types.js'
+import type { AccessToken, GetTokenOptions, TokenProvider } from '../common/types.js'
 
 /** A provider that hands out token-1, token-2, … and refreshes only when told the current one was rejected. */
 function countingProvider(): TokenProvider & { calls: GetTokenOptions[]; issued: number } {

@@ -4,11 +4,11 @@
  */
 import { defaultProvider } from '#platform/providers'
 
-import { abortable, honours } from '../shared/abortable.js'
+import { abortable, honours } from '../common/abortable.js'
 import { parseURL } from './request-parts.js'
-import { emitEvent, type NebiusAuthEventListener } from '../shared/events.js'
+import { emitEvent, type NebiusAuthEventListener } from '../common/events.js'
 import { createOriginMatcher, type OriginsOption } from './origins.js'
-import type { TokenProvider } from '../shared/types.js'
+import type { TokenProvider } from '../common/types.js'
 
 /**
  * The options every adapter (`withNebiusAuth`, `nebiusAuthHooks`) takes.

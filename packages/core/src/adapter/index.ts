@@ -9,4 +9,4 @@ export { createOriginMatcher, defaultNebiusOrigins, isLoopbackHost } from './ori
 export type { OriginsOption } from './origins.js'
 export { isReplayableBody, parseURL } from './request-parts.js'
 // The error base class, so an adapter can recognise core's errors (isInstance) without the root entry.
-export { NebiusAuthError } from '../shared/errors.js'
+export { NebiusAuthError } from '../common/errors.js'

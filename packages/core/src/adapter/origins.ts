@@ -101,7 +101,7 @@ function transportAllowed(url: URL): boolean {
  * @example
  * ```ts
  * const allowed = createOriginMatcher(['https://*.nebius.cloud', 'http://127.0.0.1:8080'])
- * allowed(new URL('https://cpl.iam.api.nebius.cloud/')) // true
+ * allowed(new URL('http://127.0.0.1:8080/v1/models')) // true: listed, and a loopback host
  * allowed(new URL('https://example.com/')) // false
  * ```
  */

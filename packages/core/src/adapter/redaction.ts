@@ -6,8 +6,8 @@
  * the value they produced before treating a re-sent header as their own.
  */
 import { bearer } from './adapter-support.js'
-import { recallRedaction, rememberRedaction } from '../shared/redaction-memo.js'
-import { sanitizeToken } from '../shared/sanitize.js'
+import { recallRedaction, rememberRedaction } from '../common/redaction-memo.js'
+import { sanitizeToken } from '../common/sanitize.js'
 
 /**
  * The `Authorization` value that stands in for `bearer(token)` once the request is finished:

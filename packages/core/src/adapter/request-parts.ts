@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * parseURL('https://api.eu.nebius.cloud/v1') // URL
+ * parseURL('https://inference.example.com/v1') // URL
  * parseURL('/relative/path') // undefined
  * ```
  */

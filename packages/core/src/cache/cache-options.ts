@@ -1,4 +1,4 @@
-import type { NebiusAuthEventListener } from '../shared/events.js'
+import type { NebiusAuthEventListener } from '../common/events.js'
 import type { TokenStore } from './token-store.js'
 
 /**

@@ -2,10 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 
-import { NebiusAuthError } from '../shared/errors.js'
+import { NebiusAuthError } from '../common/errors.js'
 import { readStoredToken } from './token-store.js'
 import type { StoredToken, TokenStore } from './token-store.js'
-import type { AccessToken } from '../shared/types.js'
+import type { AccessToken } from '../common/types.js'
 
 /** Options of {@link fileStore}. */
 export interface FileStoreOptions {

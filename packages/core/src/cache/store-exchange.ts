@@ -1,11 +1,11 @@
-import { abortableSleep } from '../shared/abortable.js'
+import { abortableSleep } from '../common/abortable.js'
 import { unrefTimer } from '../platform/timers.js'
-import { NebiusAuthError, type NebiusAuthErrorCode } from '../shared/errors.js'
-import type { NebiusAuthEventListener } from '../shared/events.js'
-import { emitEvent } from '../shared/events.js'
+import { NebiusAuthError, type NebiusAuthErrorCode } from '../common/errors.js'
+import type { NebiusAuthEventListener } from '../common/events.js'
+import { emitEvent } from '../common/events.js'
 import { readStoredToken } from './token-store.js'
 import type { StoredToken, TokenStore } from './token-store.js'
-import type { AccessToken } from '../shared/types.js'
+import type { AccessToken } from '../common/types.js'
 
 /** What {@link storeExchange} needs from the cache that owns it. */
 export interface StoreExchangeOptions {

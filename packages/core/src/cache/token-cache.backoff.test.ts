@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { backoffDelay } from '../exchange/backoff.js'
-import { NebiusAuthError, TokenExchangeError } from '../shared/errors.js'
-import type { NebiusAuthEvent } from '../shared/events.js'
+import { NebiusAuthError, TokenExchangeError } from '../common/errors.js'
+import type { NebiusAuthEvent } from '../common/events.js'
 import { cachedProvider } from './token-cache.js'
 import {
   controlledSource,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import { TokenExchangeError } from '../shared/errors.js'
+import { TokenExchangeError } from '../common/errors.js'
 import { cachedProvider } from './token-cache.js'
 import {
   controlledSource,

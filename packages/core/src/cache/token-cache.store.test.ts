@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import type { NebiusAuthEvent } from '../shared/events.js'
+import type { NebiusAuthEvent } from '../common/events.js'
 
 import { cachedProvider } from './token-cache.js'
 import type { CacheOptions } from './token-cache.js'

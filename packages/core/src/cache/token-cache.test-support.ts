@@ -1,7 +1,7 @@
 import { vi } from 'vitest'
 
-import type { NebiusAuthEvent } from '../shared/events.js'
-import type { AccessToken } from '../shared/types.js'
+import type { NebiusAuthEvent } from '../common/events.js'
+import type { AccessToken } from '../common/types.js'
 
 /** One pending call of a {@link controlledSource}: the test decides when and how it ends. */
 export interface PendingFetch {

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import { NebiusAuthError } from '../shared/errors.js'
+import { NebiusAuthError } from '../common/errors.js'
 import { cachedProvider } from './token-cache.js'
 import type { CacheOptions } from './token-cache.js'
 import {

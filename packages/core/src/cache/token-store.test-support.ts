@@ -1,7 +1,7 @@
 import { vi } from 'vitest'
 
 import type { StoredToken, TokenStore } from './token-store.js'
-import type { AccessToken } from '../shared/types.js'
+import type { AccessToken } from '../common/types.js'
 
 /** A shared map plus one lease holder per key: what several caches in one test use as their fleet. */
 export interface MemoryStore extends TokenStore {

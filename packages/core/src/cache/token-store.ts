@@ -1,5 +1,5 @@
-import { isBearerToken } from '../shared/token-format.js'
-import type { AccessToken } from '../shared/types.js'
+import { isBearerToken } from '../common/token-format.js'
+import type { AccessToken } from '../common/types.js'
 
 /**
  * A place that several processes read and write, so a fleet shares one token instead of each process

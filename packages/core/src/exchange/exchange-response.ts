@@ -1,7 +1,7 @@
-import { TokenExchangeError } from '../shared/errors.js'
-import { concealToken, redactSecrets } from '../shared/sanitize.js'
-import { isBearerToken } from '../shared/token-format.js'
-import type { AccessToken } from '../shared/types.js'
+import { TokenExchangeError } from '../common/errors.js'
+import { concealToken, redactSecrets } from '../common/sanitize.js'
+import { isBearerToken } from '../common/token-format.js'
+import type { AccessToken } from '../common/types.js'
 
 /*
  * Reading and judging token endpoint responses: RFC 6749 §5.1/§5.2 and RFC 8693 §2.2. Kept apart from

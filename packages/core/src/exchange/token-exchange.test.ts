@@ -2,7 +2,7 @@ import { inspect } from 'node:util'
 
 import { afterEach, describe, expect, it } from 'vitest'
 
-import { TokenExchangeError } from '../shared/errors.js'
+import { TokenExchangeError } from '../common/errors.js'
 import {
   json,
   startServer,

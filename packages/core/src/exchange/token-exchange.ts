@@ -1,7 +1,7 @@
-import { abortable, abortableSleep } from '../shared/abortable.js'
+import { abortable, abortableSleep } from '../common/abortable.js'
 import { unrefTimer } from '../platform/timers.js'
 import { backoffDelay } from './backoff.js'
-import { TokenExchangeError } from '../shared/errors.js'
+import { TokenExchangeError } from '../common/errors.js'
 import { isLoopbackHost } from '../adapter/origins.js'
 import {
   accessTokenType,

@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 
 import { checkFilePermissions, readCredentialsFile } from './credentials-file.js'
 import { parseCredentials } from './parse-credentials.js'
-import { CredentialsError } from '../shared/errors.js'
-import type { NebiusAuthEvent } from '../shared/events.js'
+import { CredentialsError } from '../common/errors.js'
+import type { NebiusAuthEvent } from '../common/events.js'
 import { rsaPkcs1, rsaPkcs8, rsaPublicPem } from './keys.test-support.js'
 
 const directory = mkdtempSync(join(tmpdir(), 'nebius-auth-credentials-'))

@@ -1,9 +1,9 @@
 import { open } from 'node:fs/promises'
 
-import { CredentialsError, NebiusAuthError } from '../shared/errors.js'
-import { emitEvent, type NebiusAuthEventListener } from '../shared/events.js'
+import { CredentialsError, NebiusAuthError } from '../common/errors.js'
+import { emitEvent, type NebiusAuthEventListener } from '../common/events.js'
 import { parseCredentials } from './parse-credentials.js'
-import type { ServiceAccountKey } from '../shared/types.js'
+import type { ServiceAccountKey } from '../common/types.js'
 
 // Node, Bun and Deno only (files): web runtimes get rejecting stand-ins from src/platform/web/files.ts.
 

@@ -1,6 +1,6 @@
 // The rules an authorized key must meet on every runtime, shared by the Node and the WebCrypto decoders so
 // that both refuse the same keys with the same words.
-import { CredentialsError } from '../shared/errors.js'
+import { CredentialsError } from '../common/errors.js'
 
 // RS256 with a shorter modulus is below NIST SP 800-131A's floor, and Nebius refuses such keys anyway.
 export const minimumModulusLength = 2048

@@ -1,8 +1,8 @@
 // The credentials JSON that the Nebius CLI writes and every Nebius SDK reads, parsed from text: portable,
 // so a Worker can take it from a secret binding. Reading it from a file is credentials-file.ts (Node).
-import { CredentialsError } from '../shared/errors.js'
+import { CredentialsError } from '../common/errors.js'
 import { importPrivateKey } from './private-key.js'
-import type { ServiceAccountKey } from '../shared/types.js'
+import type { ServiceAccountKey } from '../common/types.js'
 
 function invalid(message: string): CredentialsError {
   return new CredentialsError('ERR_CREDENTIALS_INVALID', message)

@@ -2,7 +2,7 @@ import { createPublicKey, generateKeyPairSync, KeyObject, sign, verify } from 'n
 
 import { describe, expect, it } from 'vitest'
 
-import { CredentialsError } from '../shared/errors.js'
+import { CredentialsError } from '../common/errors.js'
 import {
   certificatePem,
   ecPkcs8Pem,

@@ -1,7 +1,7 @@
 import { decodeJwkKey, decodePemKey } from '#platform/key-decoder'
 
 import { invalidKey as invalid, rsaPrivateJwk } from './key-rules.js'
-import type { CryptoKey, KeyObject } from '../shared/types.js'
+import type { CryptoKey, KeyObject } from '../common/types.js'
 
 /**
  * Options for {@link importPrivateKey}.

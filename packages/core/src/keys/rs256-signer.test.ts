@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { rsaPkcs8, rsaPublicPem } from './keys.test-support.js'
 import { importPrivateKey } from './private-key.js'
 import { signAssertion } from './rs256-signer.js'
-import type { ServiceAccountKey } from '../shared/types.js'
+import type { ServiceAccountKey } from '../common/types.js'
 
 const directory = mkdtempSync(join(tmpdir(), 'nebius-auth-signer-'))
 afterAll(() => {

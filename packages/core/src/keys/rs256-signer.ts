@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose'
 
-import type { CryptoKey, KeyObject, ServiceAccountKey } from '../shared/types.js'
+import type { CryptoKey, KeyObject, ServiceAccountKey } from '../common/types.js'
 
 /**
  * The audience Nebius IAM expects in every service-account assertion.

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import type * as Yaml from 'yaml'
-import { CredentialsError } from '../shared/errors.js'
+import { CredentialsError } from '../common/errors.js'
 
 /**
  * One profile of the Nebius CLI's `~/.nebius/config.yaml`, with the fields nebius-auth uses. Paths have

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { inspect } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { NebiusAuthEvent } from '../shared/events.js'
+import type { NebiusAuthEvent } from '../common/events.js'
 import { cliToken, findCliOnPath, sanitizeCliOutput } from './cli-token.js'
 
 const first = 'v1.Zmlyc3QtY2xpLXRva2Vu.Zmlyc3QtY2xpLXNpZ25hdHVyZS1zZWNyZXQ'

@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process'
 import { constants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { delimiter, isAbsolute, join } from 'node:path'
-import { CredentialsError } from '../shared/errors.js'
-import { sanitizeToken } from '../shared/sanitize.js'
+import { CredentialsError } from '../common/errors.js'
+import { sanitizeToken } from '../common/sanitize.js'
 import { tokenProblem } from './static-token.js'
 import { cachedProvider } from '../cache/token-cache.js'
 import type { CacheOptions } from '../cache/token-cache.js'
-import type { AccessToken, TokenProvider } from '../shared/types.js'
+import type { AccessToken, TokenProvider } from '../common/types.js'
 
 /**
  * Options of {@link cliToken}; the cache options (`onEvent`, `now`, `refreshRatio`, …) apply too.

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 
 import { fromEnvironment } from './from-environment.js'
-import type { TokenProvider } from '../shared/types.js'
+import type { TokenProvider } from '../common/types.js'
 
 // The variables fromEnvironment reads (HOME and PATH included: they decide which files and CLI it finds).
 const environmentNames = [

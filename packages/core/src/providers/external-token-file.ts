@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises'
 
-import { CredentialsError } from '../shared/errors.js'
+import { CredentialsError } from '../common/errors.js'
 
 // Node-only: the one piece of federated credentials that touches the file system, kept apart so that
 // the rest (external-token.ts, federated-credentials.ts) stays portable.

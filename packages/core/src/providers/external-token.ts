@@ -1,4 +1,4 @@
-import { CredentialsError, NebiusAuthError } from '../shared/errors.js'
+import { CredentialsError, NebiusAuthError } from '../common/errors.js'
 import { tokenProblem } from './static-token.js'
 
 /*

@@ -5,8 +5,8 @@ import { inspect } from 'node:util'
 
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 
-import { NebiusAuthError } from '../shared/errors.js'
-import type { NebiusAuthEvent } from '../shared/events.js'
+import { NebiusAuthError } from '../common/errors.js'
+import type { NebiusAuthEvent } from '../common/events.js'
 import {
   json,
   startServer,

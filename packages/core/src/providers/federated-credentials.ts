@@ -10,7 +10,7 @@ import {
   parseEndpoint,
   subjectIdentifierTokenType,
 } from '../exchange/token-exchange.js'
-import type { TokenProvider } from '../shared/types.js'
+import type { TokenProvider } from '../common/types.js'
 
 /**
  * Options of {@link federatedCredentials}: the service account, and exactly one of `token` and `tokenFile`.

@@ -10,7 +10,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { fromEnvironment } from './from-environment.js'
 import type { FromEnvironmentOptions } from './from-environment.js'
-import type { NebiusAuthEvent } from '../shared/events.js'
+import type { NebiusAuthEvent } from '../common/events.js'
 
 const secret = 'v1.ZW52aXJvbm1lbnQtdG9rZW4.ZW52aXJvbm1lbnQtc2lnbmF0dXJlLXNlY3JldA'
 const exchanged = 'v1.ZXhjaGFuZ2VkLXRva2Vu.ZXhjaGFuZ2VkLXNpZ25hdHVyZS1zZWNyZXQ'

@@ -1,4 +1,4 @@
-import { CredentialsError } from '../shared/errors.js'
+import { CredentialsError } from '../common/errors.js'
 import { maximumBodySize, readLimited } from '../exchange/exchange-response.js'
 
 /**

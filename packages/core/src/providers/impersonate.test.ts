@@ -2,7 +2,7 @@ import { inspect } from 'node:util'
 
 import { afterEach, describe, expect, it } from 'vitest'
 
-import { NebiusAuthError } from '../shared/errors.js'
+import { NebiusAuthError } from '../common/errors.js'
 import {
   json,
   startServer,

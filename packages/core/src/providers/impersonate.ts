@@ -1,10 +1,10 @@
 import type { CacheOptions } from '../cache/cache-options.js'
-import { NebiusAuthError } from '../shared/errors.js'
+import { NebiusAuthError } from '../common/errors.js'
 import { accessTokenType } from '../exchange/exchange-response.js'
 import { providerObject } from './provider-object.js'
 import { cachedProvider } from '../cache/token-cache.js'
 import { exchangeToken, parseEndpoint, subjectIdentifierTokenType } from '../exchange/token-exchange.js'
-import type { TokenProvider } from '../shared/types.js'
+import type { TokenProvider } from '../common/types.js'
 
 /**
  * Options of {@link impersonate}.

@@ -1,5 +1,5 @@
-import { markHonoursSignal } from '../shared/abortable.js'
-import type { TokenProvider } from '../shared/types.js'
+import { markHonoursSignal } from '../common/abortable.js'
+import type { TokenProvider } from '../common/types.js'
 
 // Node's util.inspect.custom, reached through the global symbol registry so this file needs no node:util
 // and runs on every runtime.

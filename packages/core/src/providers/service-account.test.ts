@@ -6,7 +6,7 @@ import { inspect } from 'node:util'
 
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 
-import type { NebiusAuthEvent } from '../shared/events.js'
+import type { NebiusAuthEvent } from '../common/events.js'
 import { json, startServer, type TestServer } from '../exchange/exchange-server.test-support.js'
 import { rsaEncryptedPkcs8, rsaPkcs1, rsaPkcs8, rsaPublicPem } from '../keys/keys.test-support.js'
 import { serviceAccount, type ServiceAccountOptions } from './service-account.js'

@@ -1,13 +1,13 @@
 import { readCredentialsFile, readSecretFile } from '#platform/files'
 
-import { CredentialsError } from '../shared/errors.js'
+import { CredentialsError } from '../common/errors.js'
 import { importPrivateKey } from '../keys/private-key.js'
 import { providerObject } from './provider-object.js'
 import { signAssertion } from '../keys/rs256-signer.js'
 import { cachedProvider, type CacheOptions } from '../cache/token-cache.js'
 import { exchangeToken, parseEndpoint } from '../exchange/token-exchange.js'
 import { serviceAccountStoreKey } from '../cache/token-store.js'
-import type { ServiceAccountKey, TokenProvider } from '../shared/types.js'
+import type { ServiceAccountKey, TokenProvider } from '../common/types.js'
 
 /**
  * Options every {@link serviceAccount} variant takes, besides the cache options.

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { staticToken, tokenProblem } from './static-token.js'
-import type { TokenProvider } from '../shared/types.js'
+import type { TokenProvider } from '../common/types.js'
 
 const secret = 'v1.CmQKHHN0YXRpY2tleS1zZWNyZXQ.c2lnbmF0dXJlLXNlY3JldA'
 

@@ -1,7 +1,7 @@
-import type { AccessToken, GetTokenOptions, TokenProvider } from '../shared/types.js'
-import { NebiusAuthError } from '../shared/errors.js'
-import { concealToken } from '../shared/sanitize.js'
-import { isBearerToken } from '../shared/token-format.js'
+import type { AccessToken, GetTokenOptions, TokenProvider } from '../common/types.js'
+import { NebiusAuthError } from '../common/errors.js'
+import { concealToken } from '../common/sanitize.js'
+import { isBearerToken } from '../common/token-format.js'
 
 /**
  * Why a piece of text cannot be a bearer token, or `undefined` when it can. The text must already be

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { inspect } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { tokenFile } from './token-file.js'
-import type { TokenProvider } from '../shared/types.js'
+import type { TokenProvider } from '../common/types.js'
 
 const first = 'v1.Zmlyc3QtdG9rZW4.Zmlyc3Qtc2lnbmF0dXJl'
 const second = 'v1.c2Vjb25kLXRva2Vu.c2Vjb25kLXNpZ25hdHVyZQ'

@@ -1,10 +1,10 @@
 import type { Stats } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
-import { CredentialsError, NebiusAuthError } from '../shared/errors.js'
+import { CredentialsError, NebiusAuthError } from '../common/errors.js'
 import { tokenProblem } from './static-token.js'
-import type { AccessToken, GetTokenOptions, TokenProvider } from '../shared/types.js'
-import { concealToken } from '../shared/sanitize.js'
-import { abortable } from '../shared/abortable.js'
+import type { AccessToken, GetTokenOptions, TokenProvider } from '../common/types.js'
+import { concealToken } from '../common/sanitize.js'
+import { abortable } from '../common/abortable.js'
 
 /**
  * Options of {@link tokenFile}.

@@ -1,8 +1,8 @@
 import type { CacheOptions } from '../cache/token-cache.js'
-import { CredentialsError } from '../shared/errors.js'
+import { CredentialsError } from '../common/errors.js'
 import { tokenProblem } from './static-token.js'
 import { cachedProvider } from '../cache/token-cache.js'
-import type { AccessToken, TokenProvider } from '../shared/types.js'
+import type { AccessToken, TokenProvider } from '../common/types.js'
 
 /**
  * The token resource of the Nebius VM metadata service, reachable only from inside a Nebius VM.

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
-import { NebiusAuthError } from '../shared/errors.js'
+import { NebiusAuthError } from '../common/errors.js'
 import {
   json,
   startServer,

@@ -1,10 +1,10 @@
 import type { CliProfile } from './cli-config.js'
-import { CredentialsError } from '../shared/errors.js'
-import type { NebiusAuthEventListener } from '../shared/events.js'
+import { CredentialsError } from '../common/errors.js'
+import type { NebiusAuthEventListener } from '../common/events.js'
 import { federatedCredentials } from './federated-credentials.js'
 import { githubActionsToken } from './github-actions-token.js'
 import { impersonate } from './impersonate.js'
-import type { TokenProvider } from '../shared/types.js'
+import type { TokenProvider } from '../common/types.js'
 
 /*
  * The workload-identity sources of fromEnvironment: a CLI profile's federated credentials and

@@ -2,7 +2,7 @@
 import { createPrivateKey, type KeyObject as NodeKeyObject } from 'node:crypto'
 
 import { invalidKey, requireRsa } from '../../keys/key-rules.js'
-import type { CryptoKey, KeyObject } from '../../shared/types.js'
+import type { CryptoKey, KeyObject } from '../../common/types.js'
 
 /** A private-key PEM block as private-key.ts found it. */
 export interface PemKeyBlock {

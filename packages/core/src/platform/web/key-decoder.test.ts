@@ -4,7 +4,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, verify } from '
 import { describe, expect, it } from 'vitest'
 
 import { rsaPrivateJwk } from '../../keys/key-rules.js'
-import type { CryptoKey } from '../../shared/types.js'
+import type { CryptoKey } from '../../common/types.js'
 import {
   ecPkcs8Pem,
   ed25519Pem,

@@ -1,8 +1,8 @@
 // Web runtimes: WebCrypto imports unencrypted PKCS#8 (and PKCS#1, re-wrapped as PKCS#8 here) and JWK keys.
 // Decrypting a PEM needs node:crypto, so an encrypted key is refused with ERR_UNSUPPORTED_RUNTIME.
-import { CredentialsError } from '../../shared/errors.js'
+import { CredentialsError } from '../../common/errors.js'
 import { invalidKey, requireRsa } from '../../keys/key-rules.js'
-import type { CryptoKey } from '../../shared/types.js'
+import type { CryptoKey } from '../../common/types.js'
 import type * as Node from '../node/key-decoder.js'
 
 // RS256 (RFC 7518 §3.3) is RSASSA-PKCS1-v1_5 with SHA-256; the key stays non-extractable.

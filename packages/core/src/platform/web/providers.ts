@@ -1,6 +1,6 @@
 // Web runtimes: files, the Nebius CLI and its YAML config do not exist here, so each of these fails with
 // ERR_UNSUPPORTED_RUNTIME when called (never at import, never as a missing module).
-import { CredentialsError } from '../../shared/errors.js'
+import { CredentialsError } from '../../common/errors.js'
 import type * as Node from '../node/providers.js'
 import { unsupportedRuntime } from '../unsupported-runtime.js'
 

@@ -13,7 +13,7 @@ let directory: string
 // running the built module, which reaches util.debuglog through package.json's `#platform/*` (Node condition).
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'nebius-events-'))
-  const built = new URL('../../dist/shared/events.js', import.meta.url).href
+  const built = new URL('../../dist/common/events.js', import.meta.url).href
   await writeFile(
     join(directory, 'emit.mjs'),
     `import { emitEvent } from ${JSON.stringify(built)}\n` +

@@ -32,6 +32,32 @@ const octetString = (bytes: Buffer): Buffer => tlv(0x04, bytes)
 const bitString = (bytes: Buffer): Buffer => tlv(0x03, Buffer.from([0]), bytes)
 const booleanTrue = (): Buffer => tlv(0x01, Buffer.from([0xff]))
 
+/**
+ * A non-negative INTEGER from big-endian bytes in DER's one allowed form (X.690 §8.3.2): no leading 0x00
+ * unless the next byte has its top bit set, which would otherwise read as negative. OpenSSL refuses any
+ * other form (ERR_OSSL_ASN1_ILLEGAL_PADDING).
+ */
+function unsignedInteger(bytes: Uint8Array): Buffer {
+  let start = 0
+  while (start < bytes.length - 1 && bytes[start] === 0) start += 1
+  const magnitude = Buffer.from(bytes.subarray(start))
+  return tlv(0x02, (magnitude[0] ?? 0) >= 0x80 ? Buffer.concat([Buffer.from([0]), magnitude]) : magnitude)
+}
+
+/** RFC 5280 §4.1.2.2: a positive serial of at most 20 octets. */
+function validateSerial(serial: Uint8Array): void {
+  if (serial.length === 0 || serial.length > 20 || serial.every((byte) => byte === 0)) {
+    throw new TypeError('options.serial must be 1 to 20 bytes and not zero')
+  }
+}
+
+/** 16 random bytes, the first in 0x01..0x7f: positive, never zero, and always 16 octets long. */
+function randomSerial(): Buffer {
+  const serial = randomBytes(16)
+  serial[0] = ((serial[0] ?? 0) % 0x7f) + 1
+  return serial
+}
+
 function objectIdentifier(dotted: string): Buffer {
   const [first = 0, second = 0, ...rest] = dotted.split('.').map(Number)
   const bytes = [first * 40 + second]
@@ -89,16 +115,27 @@ function toPem(label: string, der: Buffer): string {
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`
 }
 
+/** How {@link createSelfSignedCertificate} makes the certificate; every field is optional. */
+export interface CertificateOptions {
+  /** Days of validity from an hour ago. Default: 30. */
+  readonly days?: number
+  /** Big-endian serial number bytes, for tests of the encoding. Default: 16 random bytes. */
+  readonly serial?: Uint8Array
+}
+
 /**
- * Makes a self-signed P-256 certificate for `hosts` (names and IP addresses), valid from an hour ago for
- * `days` days. It is its own trust anchor: clients pass the certificate PEM as their root.
+ * Makes a self-signed P-256 certificate for `hosts` (names and IP addresses), valid from an hour ago.
+ * It is its own trust anchor: clients pass the certificate PEM as their root.
  */
-export function createSelfSignedCertificate(hosts: readonly string[], days = 30): TlsCertificate {
+export function createSelfSignedCertificate(
+  hosts: readonly string[],
+  options: CertificateOptions = {},
+): TlsCertificate {
+  const { days = 30, serial = randomSerial() } = options
+  validateSerial(serial)
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const name = sequence(set(sequence(objectIdentifier(OID.commonName), utf8String('nebius-auth emulator'))))
   const signatureAlgorithm = sequence(objectIdentifier(OID.ecdsaWithSha256))
-  const serial = randomBytes(16)
-  serial[0] = (serial[0] ?? 0) & 0x7f // a positive INTEGER
   const notBefore = new Date(Date.now() - 3600_000)
   const notAfter = new Date(notBefore.getTime() + days * 86_400_000)
   // keyUsage digitalSignature + keyCertSign (bits 0 and 5): a server key that is also its own root.
@@ -114,7 +151,7 @@ export function createSelfSignedCertificate(hosts: readonly string[], days = 30)
   )
   const tbsCertificate = sequence(
     tlv(0xa0, tlv(0x02, Buffer.from([2]))), // version v3
-    tlv(0x02, serial),
+    unsignedInteger(serial),
     signatureAlgorithm,
     name,
     sequence(time(notBefore), time(notAfter)),

@@ -77,6 +77,24 @@ describe('createOriginMatcher', () => {
     expect(() => createOriginMatcher(['http://*.example.com'])).toThrow(TypeError)
   })
 
+  it('never sends the token over plain http to localhost. with a trailing dot, which DNS resolves', () => {
+    const listed = createOriginMatcher(['http://localhost:8080'])
+    expect(listed(url('http://localhost:8080/'))).toBe(true)
+    expect(listed(url('http://localhost.:8080/'))).toBe(false)
+    expect(createOriginMatcher(() => true)(url('http://localhost.:8080/'))).toBe(false)
+    expect(createOriginMatcher(undefined, 'http://localhost.:8080/')(url('http://localhost.:8080/'))).toBe(
+      false,
+    )
+  })
+
+  it('rejects an http origin written localhost. at construction', () => {
+    expect(() => createOriginMatcher(['http://localhost.:8080'])).toThrow(/origins/)
+  })
+
+  it('still treats https://localhost. as https://localhost', () => {
+    expect(createOriginMatcher(['https://localhost:8443'])(url('https://localhost.:8443/'))).toBe(true)
+  })
+
   it('rejects malformed origin strings with a TypeError naming the option', () => {
     for (const bad of [
       'api.example.com',
@@ -120,7 +138,7 @@ describe('createOriginMatcher', () => {
 
 describe('isLoopbackHost', () => {
   it('knows localhost, 127.0.0.0/8 and ::1', () => {
-    for (const host of ['localhost', '127.0.0.1', '127.255.0.9', '[::1]', 'LOCALHOST.']) {
+    for (const host of ['localhost', 'LOCALHOST', '127.0.0.1', '127.255.0.9', '[::1]']) {
       expect(isLoopbackHost(host)).toBe(true)
     }
   })
@@ -131,6 +149,7 @@ describe('isLoopbackHost', () => {
       '128.0.0.1',
       'localhost.evil.com',
       '127.0.0.1.nip.io',
+      'localhost.',
       '0.0.0.0',
       '[::2]',
     ]) {

@@ -36,16 +36,19 @@ const defaultPorts: Record<string, string> = { 'https:': '443', 'http:': '80' }
 const patternSyntax = /^(https?):\/\/(\*\.)?(\[[0-9a-f:.]+\]|[^/:?#@[\]\s*]+)(?::(\d{1,5}))?\/?$/i
 
 /**
- * True for hosts that never leave this machine: `localhost`, 127.0.0.0/8 and `[::1]`.
+ * True for hosts that never leave this machine, judged by the name alone: exactly `localhost`, 127.0.0.0/8
+ * and `[::1]`. `localhost.` (trailing dot) is not loopback: glibc's resolver sends a fully qualified name to
+ * DNS instead of reading /etc/hosts, so it reaches whatever DNS says.
  *
  * @example
  * ```ts
  * isLoopbackHost('127.0.0.1') // true
+ * isLoopbackHost('localhost.') // false
  * isLoopbackHost('api.eu.nebius.cloud') // false
  * ```
  */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = normaliseHostname(hostname)
+  const host = hostname.toLowerCase()
   if (host === 'localhost' || host === '[::1]' || host === '::1') return true
   return /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host)
 }
@@ -70,13 +73,15 @@ function parsePattern(pattern: string, optionName: string): OriginPattern {
   const [, scheme = '', star, rawHost = '', port] = match
   const protocol = scheme.toLowerCase() === 'https' ? 'https:' : 'http:'
   // Let WHATWG URL do IDNA/punycode and IPv4 normalisation, exactly as it will for request URLs.
-  const hostname = normaliseHostname(new URL(`${protocol}//${rawHost}`).hostname)
+  const parsedHost = new URL(`${protocol}//${rawHost}`).hostname
   const wildcard = star !== undefined
-  if (protocol === 'http:' && (wildcard || !isLoopbackHost(hostname))) {
+  // Judged before the trailing dot goes: `http://localhost.` is a DNS name, not this machine.
+  if (protocol === 'http:' && (wildcard || !isLoopbackHost(parsedHost))) {
     throw new TypeError(
       `${optionName}: plain http origins are allowed only for loopback hosts (localhost, 127.x, [::1])`,
     )
   }
+  const hostname = normaliseHostname(parsedHost)
   return { protocol, hostname, wildcard, port: port ?? defaultPorts[protocol] ?? '' }
 }
 
@@ -87,7 +92,10 @@ function matchesPattern(pattern: OriginPattern, url: URL, hostname: string): boo
   return hostname.length > pattern.hostname.length + 1 && hostname.endsWith(`.${pattern.hostname}`)
 }
 
-/** Plain http carries the token in clear text: only loopback may ever receive it that way. */
+/**
+ * Plain http carries the token in clear text: only a loopback name may ever receive it that way. The
+ * trailing-dot equivalence of https matching does not apply here (see {@link isLoopbackHost}).
+ */
 function transportAllowed(url: URL): boolean {
   if (url.protocol === 'https:') return true
   return url.protocol === 'http:' && isLoopbackHost(url.hostname)

@@ -400,6 +400,21 @@ describe('exchangeToken abort', () => {
   })
 })
 
+describe('exchangeToken to a plain-http endpoint', () => {
+  it('refuses http://localhost. before sending the assertion, as DNS decides where that name goes', async () => {
+    let sent = 0
+    const recording: typeof fetch = () => {
+      sent += 1
+      return Promise.resolve(new Response('{}', { status: 500 }))
+    }
+    const endpoint = 'http://localhost.:8080/oauth2/token/exchange'
+    const promise = exchangeToken(assertion, { endpoint, fetch: recording })
+    await expect(promise).rejects.toThrow(TypeError)
+    await expect(promise).rejects.not.toThrow(assertion)
+    expect(sent).toBe(0)
+  })
+})
+
 describe('exchangeToken options', () => {
   it.each([
     ['an empty subject token', '', {}, /subjectToken/],
@@ -408,6 +423,12 @@ describe('exchangeToken options', () => {
       'a plain-http remote endpoint',
       assertion,
       { endpoint: 'http://auth.example.com/x' },
+      /options\.endpoint/,
+    ],
+    [
+      'a plain-http endpoint at localhost. (a DNS name, not this machine)',
+      assertion,
+      { endpoint: 'http://localhost.:8080/oauth2/token/exchange' },
       /options\.endpoint/,
     ],
     ['a zero timeout', assertion, { timeout: 0 }, /options\.timeout/],

@@ -1,8 +1,10 @@
+import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { bearer, createRequestAuthorizer } from './adapter-support.js'
 import { defaultProvider } from '../providers/default-provider.js'
 import type { NebiusAuthEvent } from '../common/events.js'
 import { cachedProvider } from '../cache/token-cache.js'
+import { NebiusAuthError } from '../common/errors.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from '../common/types.js'
 
 /** A provider that hands out token-1, token-2, … and refreshes only when told the current one was rejected. */
@@ -266,5 +268,53 @@ describe('allows with a URL object that changes', () => {
     expect(authorizer.allows(url)).toBe(true)
     url.href = 'https://evil.example.com/v1'
     expect(authorizer.allows(url)).toBe(false)
+  })
+})
+
+describe('tokens that cannot travel as a bearer token', () => {
+  const injected = 'abc\r\nx-evil: 1'
+  const handing = (...tokens: string[]): TokenProvider & { calls: number } => {
+    const state = {
+      calls: 0,
+      getToken: () => {
+        const token = tokens[Math.min(state.calls, tokens.length - 1)] ?? ''
+        state.calls += 1
+        return Promise.resolve({ token, expiresAt: Date.now() + 60_000 })
+      },
+    }
+    return state
+  }
+  const authorizerFor = (provider: TokenProvider) =>
+    createRequestAuthorizer({ provider, origins: ['https://api.example.com'] }, { client: 'test' })
+
+  it('rejects a token with a line break with ERR_TOKEN_INVALID that holds no part of it', async () => {
+    const error: unknown = await authorizerFor(handing(injected))
+      .tokenFor(allowedUrl)
+      .catch((caught: unknown) => caught)
+    expect(NebiusAuthError.isInstance(error)).toBe(true)
+    expect((error as NebiusAuthError).code).toBe('ERR_TOKEN_INVALID')
+    const shown = `${inspect(error)} ${JSON.stringify(error)}`
+    expect(shown).not.toContain('abc')
+    expect(shown).not.toContain('x-evil')
+  })
+
+  it('rejects empty, spaced and non-string tokens too', async () => {
+    for (const token of ['', 'a b', 'tab\there', undefined as unknown as string]) {
+      await expect(authorizerFor(handing(token)).tokenFor(allowedUrl)).rejects.toMatchObject({
+        code: 'ERR_TOKEN_INVALID',
+      })
+    }
+  })
+
+  it('rejects a bad token even right after a good one', async () => {
+    const authorizer = authorizerFor(handing('good-token', injected))
+    expect(await authorizer.tokenFor(allowedUrl)).toBe('good-token')
+    await expect(authorizer.tokenFor(allowedUrl)).rejects.toMatchObject({ code: 'ERR_TOKEN_INVALID' })
+  })
+
+  it('does not retry a 401 with a fresh token that cannot be sent', async () => {
+    const authorizer = authorizerFor(handing('good-token', injected))
+    const sentToken = await authorizer.tokenFor(allowedUrl)
+    expect(await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken })).toBeUndefined()
   })
 })

@@ -5,6 +5,8 @@
 import { defaultProvider } from '#platform/providers'
 
 import { abortable, honours } from '../common/abortable.js'
+import { NebiusAuthError } from '../common/errors.js'
+import { isBearerToken } from '../common/token-format.js'
 import { parseURL } from './request-parts.js'
 import { emitEvent, type NebiusAuthEventListener } from '../common/events.js'
 import { createOriginMatcher, type OriginsOption } from './origins.js'
@@ -83,14 +85,16 @@ export interface RequestAuthorizer {
   /**
    * The token to attach to a request for `url`, or `undefined` when the origin is not allowed; a `URL` object
    * is used as it is, so an adapter that already parsed the URL (for `allows`) does not parse it again. An abort of
-   * `signal` ends the wait at once with the signal's reason, even if the provider ignores the signal.
+   * `signal` ends the wait at once with the signal's reason, even if the provider ignores the signal. A token
+   * that cannot travel as `Bearer <token>` (a line break, a space, a control character) rejects with
+   * `ERR_TOKEN_INVALID`, whose message and properties hold no part of it.
    */
   tokenFor(url: string | URL, signal?: AbortSignal): Promise<string | undefined>
   /**
    * After a response: the fresh token to retry with exactly once, or `undefined` for no retry. Retries only
    * a 401 from an allowed origin to a request that carried our token, and only when the provider hands out
-   * a different token (a static token is never retried). A failed refresh means no retry: the caller gets
-   * the 401 it would have had, and the provider reports the failure through its own events. With
+   * a different token (a static token is never retried). A failed refresh, or a fresh token that cannot be
+   * sent (as in {@link tokenFor}), means no retry: the caller gets the 401 it would have had, and the provider reports the failure through its own events. With
    * `retryOnUnauthorized: false` it never retries, but still does what {@link forgetRejected} does.
    */
   tokenForRetry(outcome: ResponseOutcome): Promise<string | undefined>
@@ -174,6 +178,24 @@ export function createRequestAuthorizer(
     return allowed
   }
 
+  // A provider of the caller's own may hand out anything: a line break in a token would inject headers, and
+  // clients echo a bad header value, token and all, in their errors. Checked once per distinct token (the
+  // last good one is remembered), so a cached token costs one string comparison per request.
+  let lastGoodToken: string | undefined
+  const usable = (token: string): boolean => {
+    if (token === lastGoodToken) return true
+    if (!isBearerToken(token)) return false
+    lastGoodToken = token
+    return true
+  }
+  const checked = (token: string): string => {
+    if (usable(token)) return token
+    throw new NebiusAuthError(
+      'ERR_TOKEN_INVALID',
+      'The token provider returned a token that cannot be sent as a bearer token (it must be visible ASCII without spaces or line breaks)',
+    )
+  }
+
   /** Whether a response is a refusal of our token that the provider should hear about. */
   const refusedOurToken = ({ status, url, sentToken }: ResponseOutcome): boolean =>
     status === 401 && sentToken !== undefined && allows(url)
@@ -190,10 +212,10 @@ export function createRequestAuthorizer(
     allows,
     async tokenFor(url, signal) {
       if (!allows(url)) return undefined
-      if (signal === undefined) return (await provider.getToken()).token
+      if (signal === undefined) return checked((await provider.getToken()).token)
       const pending = provider.getToken({ signal })
       // Core's own providers end the wait on an abort themselves; only a foreign provider needs the wrapper.
-      return (await (signalHonoured ? pending : abortable(pending, signal))).token
+      return checked((await (signalHonoured ? pending : abortable(pending, signal))).token)
     },
     async tokenForRetry(outcome) {
       const { url, sentToken, signal } = outcome
@@ -215,7 +237,8 @@ export function createRequestAuthorizer(
         if (signal?.aborted === true) throw error
         return undefined
       }
-      if (fresh === sentToken) return undefined
+      // A token that cannot be sent is a failed refresh: no retry, the caller gets the 401.
+      if (fresh === sentToken || !usable(fresh)) return undefined
       const parsed = parseURL(url)
       emitEvent(resolved.onEvent, {
         type: 'unauthorized-retry',

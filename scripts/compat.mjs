@@ -100,7 +100,8 @@ const testedModules = {
   redis: { redis: ['redis', 'redis-5-0', 'redis-4'], ioredis: ['ioredis', 'ioredis-5-0'] },
   // The gRPC suites load both grpc-js lines in every run (see packages/grpc/vitest.config.ts).
   grpc: { '@grpc/grpc-js': ['@grpc/grpc-js', 'grpc-js-1-10'] },
-  connect: { '@connectrpc/connect': ['@connectrpc/connect'] },
+  // The Connect suite loads Connect 2.3 and 2.0 in every run (see packages/connect/vitest.config.ts).
+  connect: { '@connectrpc/connect': ['@connectrpc/connect', 'connect-2-0'] },
 }
 for (const [folder, peers] of Object.entries(testedModules)) {
   const manifest = JSON.parse(readFileSync(join('packages', folder, 'package.json'), 'utf8'))

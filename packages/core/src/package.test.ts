@@ -9,6 +9,7 @@ describe('@nebius-auth/core entry', () => {
       'TokenExchangeError',
       'assertionAudience',
       'cachedProvider',
+      'cliProfile',
       'cliToken',
       'defaultExchangeEndpoint',
       'defaultMetadataEndpoint',

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 
 import { writeDebugLine } from './debug-log.js'
 import { readCredentialsFile, readExternalTokenFile, readSecretFile } from './files.js'
-import { cliToken, defaultProvider, fileStore, fromEnvironment, tokenFile } from './providers.js'
+import { cliProfile, cliToken, defaultProvider, fileStore, fromEnvironment, tokenFile } from './providers.js'
 
 function codeOf(call: () => unknown): unknown {
   try {
@@ -21,6 +21,7 @@ describe('the web platform', () => {
     expect(codeOf(() => tokenFile('/var/run/token'))).toBe('ERR_UNSUPPORTED_RUNTIME')
     expect(codeOf(() => cliToken())).toBe('ERR_UNSUPPORTED_RUNTIME')
     expect(codeOf(() => fromEnvironment())).toBe('ERR_UNSUPPORTED_RUNTIME')
+    expect(codeOf(() => cliProfile())).toBe('ERR_UNSUPPORTED_RUNTIME')
   })
 
   it('tells an adapter without a provider that provider is required', () => {

@@ -41,6 +41,18 @@ export const cliToken: typeof Node.cliToken = () => {
 }
 
 /**
+ * Throws `ERR_UNSUPPORTED_RUNTIME`: the CLI config is a file.
+ *
+ * @example
+ * ```ts
+ * cliProfile() // throws on Cloudflare Workers
+ * ```
+ */
+export const cliProfile: typeof Node.cliProfile = () => {
+  throw unsupportedRuntime('cliProfile() reads ~/.nebius/config.yaml')
+}
+
+/**
  * Throws `ERR_UNSUPPORTED_RUNTIME`: the environment chain reads files and runs the CLI.
  *
  * @example

@@ -29,4 +29,24 @@ describe('channelOrigin', () => {
   ])('finds no single origin in %j', (target) => {
     expect(channelOrigin(target, true)).toBeUndefined()
   })
+
+  // grpc-js dials these as the whole string (or its resolver reads them its own way): never guess a host.
+  it.each([
+    'api.nebius.cloud#.evil.example:8443',
+    'api.nebius.cloud?.evil.example:443',
+    'api.nebius.cloud\\.evil.example:443',
+    'evil.example@api.nebius.cloud:443',
+    'api.nebius.cloud%2F.evil.example:443',
+    'evil.example\u3002nebius.cloud:443',
+    'evil.example\uff0enebius.cloud',
+    'xn--evil.example\u200b.nebius.cloud',
+    '127.1:50051',
+    '0x7f.0.0.1:50051',
+    '[fe80::1%25eth0]:443',
+    ' cpl.iam.api.nebius.cloud:443',
+    'DNS:cpl.iam.api.nebius.cloud',
+  ])('refuses to guess the host of %j', (target) => {
+    expect(channelOrigin(target, true)).toBeUndefined()
+    expect(channelOrigin(target, false)).toBeUndefined()
+  })
 })

@@ -7,6 +7,10 @@
  * The retry: UNAUTHENTICATED to our token asks the provider for a different one (compare-and-refresh), and a
  * call whose request is one message (unary, server streaming) that has received nothing yet is sent again,
  * exactly once. Calls that stream their requests are never replayed.
+ *
+ * Nothing here may throw into a promise chain: a channel closed while the call waited, or a token metadata
+ * cannot carry, ends the call with a status like any other failure, never as an unhandled rejection. A
+ * status that follows our token is redacted, since a server may echo what it was sent.
  */
 import {
   InterceptingCall,
@@ -20,6 +24,7 @@ import {
 import { bearer, type RequestAuthorizer } from '@nebius-auth/core/adapter'
 
 import { localStatus, tokenFailureStatus } from './call-failure.js'
+import { redactStatus, type RecentTokens } from './token-redaction.js'
 
 type Attempt = ReturnType<NextCall>
 type MessageContext = Parameters<Attempt['sendMessageWithContext']>[0]
@@ -39,10 +44,18 @@ export interface CallPlan {
   readonly origin: URL
   readonly options: InterceptorOptions
   readonly nextCall: NextCall
+  /** Tokens this adapter sent lately, for redacting a foreign provider's failure. */
+  readonly recent: RecentTokens
 }
 
 /** Builds the call the interceptor returns. */
-export function authenticatedCall({ authorizer, origin, options, nextCall }: CallPlan): InterceptingCall {
+export function authenticatedCall({
+  authorizer,
+  origin,
+  options,
+  nextCall,
+  recent,
+}: CallPlan): InterceptingCall {
   // Unary and server-streaming calls send one message and half-close: they can be sent again as they were.
   const replayable = !options.method_definition.requestStream
   const streamingResponse = options.method_definition.responseStream
@@ -58,12 +71,16 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
   let readPending = false
   let done = false
   let deadlineTimer: NodeJS.Timeout | undefined
+  /** Every token this call sent: a server may echo any of them, the first attempt's in the retry's status. */
+  const sentTokens: string[] = []
 
   const finish = (status: StatusObject): void => {
     if (done) return
     done = true
     clearTimeout(deadlineTimer)
-    upper?.onReceiveStatus(status)
+    const shown =
+      status.code === GrpcStatus.OK || sentTokens.length === 0 ? status : redactStatus(status, sentTokens)
+    upper?.onReceiveStatus(shown)
   }
 
   /** Ends the call from here, but only while no attempt is on the wire: an attempt ends itself. */
@@ -71,11 +88,43 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
     if (attempt === undefined) finish(status)
   }
 
-  const startAttempt = (token: string | undefined): void => {
+  /** Starts an attempt; `refused` ends the call should the channel refuse it (the retry: with its 401). */
+  const startAttempt = (token: string | undefined, refused?: () => void): void => {
     if (done || requestMetadata === undefined) return
     const metadata = requestMetadata.clone()
-    if (token !== undefined) metadata.set('authorization', bearer(token))
+    if (token !== undefined) {
+      try {
+        metadata.set('authorization', bearer(token))
+      } catch {
+        // grpc-js refuses a value with control characters, quoting it: never show its message.
+        finish(localStatus(GrpcStatus.INTERNAL, 'nebius-auth: the token cannot be sent as gRPC metadata'))
+        return
+      }
+      recent.remember(token)
+      sentTokens.push(token)
+    }
     attemptCount += 1
+    try {
+      launch(metadata, token)
+    } catch {
+      // The channel is closed (client.close() while the call waited): grpc-js throws instead of failing the
+      // call. Its own status for a call the closed channel never started is UNAVAILABLE.
+      const failed = attempt
+      attempt = undefined
+      if (refused !== undefined) refused()
+      else
+        finish(
+          localStatus(GrpcStatus.UNAVAILABLE, 'nebius-auth: the channel was closed before the call started'),
+        )
+      try {
+        failed?.cancelWithStatus(GrpcStatus.CANCELLED, 'nebius-auth: the call could not be started')
+      } catch {
+        // Already ended.
+      }
+    }
+  }
+
+  const launch = (metadata: Metadata, token: string | undefined): void => {
     const current = nextCall(options)
     attempt = current
     current.start(metadata, attemptListener(token, attemptCount === 1))
@@ -105,10 +154,12 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
     }
     return {
       onReceiveMetadata(metadata) {
+        if (done) return
         if (mayRetry()) heldMetadata = metadata
         else upper?.onReceiveMetadata(metadata)
       },
       onReceiveMessage(message) {
+        if (done) return
         readPending = false
         if (!streamingResponse) {
           heldMessage = { value: message }
@@ -120,6 +171,7 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
       },
       onReceiveStatus(status) {
         const deliver = (): void => {
+          if (done) return
           release()
           finish(status)
         }
@@ -138,7 +190,7 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
         authorizer.tokenForRetry(outcome).then(
           (fresh) => {
             if (fresh === undefined) deliver()
-            else startAttempt(fresh)
+            else startAttempt(fresh, deliver)
           },
           // A failed refresh resolves to "no retry"; nothing rejects here without a signal.
           deliver,
@@ -172,9 +224,14 @@ export function authenticatedCall({ authorizer, origin, options, nextCall }: Cal
       // No abort signal: a call that ends while it waits (deadline, cancel) simply ignores the token when it
       // comes, and the provider's shared exchange was never the call's to stop. Creating and aborting a
       // signal per call cost more than the rest of the interceptor together.
-      authorizer.tokenFor(origin).then(startAttempt, (error: unknown) => {
-        if (!done) finish(tokenFailureStatus(error))
-      })
+      authorizer.tokenFor(origin).then(
+        (token) => {
+          startAttempt(token)
+        },
+        (error: unknown) => {
+          if (!done) finish(tokenFailureStatus(error, recent.list))
+        },
+      )
     },
   }
 

@@ -7,6 +7,8 @@
 import { Metadata, status as GrpcStatus, type StatusObject } from '@grpc/grpc-js'
 import { NebiusAuthError } from '@nebius-auth/core/adapter'
 
+import { redactTokens } from './token-redaction.js'
+
 /** A status object with the error that caused it; grpc-js copies its fields onto the ServiceError. */
 export type FailureStatus = StatusObject & { cause?: unknown }
 
@@ -14,14 +16,29 @@ function isRetryable(error: unknown): boolean {
   return NebiusAuthError.isInstance(error) && (error as { retryable?: unknown }).retryable === true
 }
 
-/** The status for a provider that failed to hand out a token; its message is already sanitized by core. */
-export function tokenFailureStatus(error: unknown): FailureStatus {
+/**
+ * What to pass on as `cause`. Core's errors are sanitized already. A foreign provider's error is passed on
+ * as it is unless its message holds a token: then its stack and properties would too, and a plain Error
+ * with the redacted message stands in for it.
+ */
+function safeCause(error: unknown, reason: string, redacted: string): unknown {
+  if (NebiusAuthError.isInstance(error) || redacted === reason) return error
+  return new Error(redacted)
+}
+
+/**
+ * The status for a provider that failed to hand out a token. Core's messages are sanitized by core; a
+ * foreign provider's message goes through the same redaction as a server's, `tokens` (ones this adapter
+ * has sent) and anything shaped like a token removed.
+ */
+export function tokenFailureStatus(error: unknown, tokens: readonly string[] = []): FailureStatus {
   const reason = error instanceof Error ? error.message : 'the token provider failed'
+  const redacted = redactTokens(reason, tokens)
   return {
     code: isRetryable(error) ? GrpcStatus.UNAVAILABLE : GrpcStatus.UNAUTHENTICATED,
-    details: `nebius-auth: no access token: ${reason}`,
+    details: `nebius-auth: no access token: ${redacted}`,
     metadata: new Metadata(),
-    cause: error,
+    cause: safeCause(error, reason, redacted),
   }
 }
 

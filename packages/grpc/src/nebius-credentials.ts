@@ -3,6 +3,7 @@
  * sets up TLS, a token on every call to an allowed origin, and the one retry after UNAUTHENTICATED.
  */
 import {
+  Channel,
   credentials,
   InterceptingCall,
   type CallOptions,
@@ -11,10 +12,11 @@ import {
   type Interceptor,
   type InterceptorOptions,
 } from '@grpc/grpc-js'
-import { createRequestAuthorizer, isLoopbackHost, type NebiusAuthOptions } from '@nebius-auth/core/adapter'
+import { createRequestAuthorizer, type NebiusAuthOptions } from '@nebius-auth/core/adapter'
 
 import { authenticatedCall } from './authenticated-call.js'
-import { channelOrigin } from './channel-origin.js'
+import { channelTrust, type ChannelTrust } from './channel-trust.js'
+import { recentTokens } from './token-redaction.js'
 
 /**
  * Options of {@link nebiusCredentials}: the adapters' options plus the channel's own.
@@ -31,10 +33,14 @@ export interface NebiusGrpcOptions extends NebiusAuthOptions {
   /**
    * The channel's credentials. Default `credentials.createSsl()` (the system's roots). The token never
    * rides an insecure channel, except to a loopback host whose `http://host:port` origin is listed in
-   * `origins`.
+   * `origins`; that holds for whatever credentials the client constructor is really given.
    */
   channelCredentials?: ChannelCredentials
-  /** Your client options; ours are merged in and our interceptor is added after yours. */
+  /**
+   * Your client options; ours are merged in and our interceptor is added after yours. `channelOverride`
+   * and `channelFactoryOverride` are refused (TypeError): a channel made elsewhere hides whether it is
+   * encrypted, so the adapter makes the channel itself.
+   */
   clientOptions?: ClientOptions
 }
 
@@ -42,12 +48,7 @@ export interface NebiusGrpcOptions extends NebiusAuthOptions {
 const CHANNEL_ORIGIN = Symbol('nebius-auth channel origin')
 type MarkedOptions = InterceptorOptions & { [CHANNEL_ORIGIN]?: URL | undefined }
 
-type Channel = ReturnType<NonNullable<ClientOptions['callInvocationTransformer']>>['channel']
-
-function originalTarget(channel: Channel): string {
-  const name = (channel.getChannelzRef() as { name?: unknown } | undefined)?.name
-  return typeof name === 'string' ? name : channel.getTarget()
-}
+type ClientChannel = ReturnType<NonNullable<ClientOptions['callInvocationTransformer']>>['channel']
 
 function validate(options: NebiusGrpcOptions): void {
   const { channelCredentials, clientOptions } = options
@@ -62,6 +63,13 @@ function validate(options: NebiusGrpcOptions): void {
     (typeof clientOptions !== 'object' || (clientOptions as unknown) === null)
   ) {
     throw new TypeError('clientOptions: expected an object')
+  }
+  for (const name of ['channelOverride', 'channelFactoryOverride'] as const) {
+    if (clientOptions?.[name] !== undefined) {
+      throw new TypeError(
+        `clientOptions: ${name} is not supported; the adapter must make the channel to know it is encrypted`,
+      )
+    }
   }
 }
 
@@ -102,31 +110,49 @@ export function nebiusCredentials(options: NebiusGrpcOptions = {}): [ChannelCred
   validate(options)
   const { channelCredentials = credentials.createSsl(), clientOptions = {}, ...authOptions } = options
   const authorizer = createRequestAuthorizer(authOptions, { client: 'grpc-js' })
-  const secure = channelCredentials._isSecure()
-  const origins = new WeakMap<Channel, URL | undefined>()
+  const recent = recentTokens()
+  /** Channels made by our factory, with what their target and real credentials allow. */
+  const trusted = new WeakMap<ClientChannel, ChannelTrust>()
+  const allowed = new WeakMap<ClientChannel, URL | undefined>()
 
-  /** The channel's origin when it may receive the token; plaintext only ever to a loopback name. */
-  const allowedOrigin = (channel: Channel): URL | undefined => {
-    if (origins.has(channel)) return origins.get(channel)
-    // The target as the client was given it: with grpc-js's proxy variables set, getTarget() names the proxy.
-    const origin = channelOrigin(originalTarget(channel), secure)
-    const allowed =
-      origin !== undefined && (secure || isLoopbackHost(origin.hostname)) && authorizer.allows(origin)
-        ? origin
-        : undefined
-    origins.set(channel, allowed)
-    return allowed
+  // The client constructor hands its address and the credentials it was really given (ours, or any the
+  // caller put there instead) to this factory: the one public place to see both before the channel exists.
+  const channelFactoryOverride: NonNullable<ClientOptions['channelFactoryOverride']> = (
+    address,
+    channelCredentialsGiven,
+    channelOptions,
+  ) => {
+    const trust = channelTrust(address, channelCredentialsGiven)
+    // A plaintext channel that may carry the token goes straight to its loopback host: through a proxy
+    // (grpc_proxy, http_proxy) the token would leave the machine in clear text.
+    const options = trust.plaintext ? { ...channelOptions, 'grpc.enable_http_proxy': 0 } : channelOptions
+    const channel = new Channel(address, channelCredentialsGiven, options)
+    trusted.set(channel, trust)
+    return channel
+  }
+
+  /**
+   * The channel's origin when it may receive the token. A channel our factory did not make (a caller's
+   * `channelOverride`, a transformer that swapped it) is unknown, and unknown channels get no token.
+   */
+  const allowedOrigin = (channel: ClientChannel): URL | undefined => {
+    if (allowed.has(channel)) return allowed.get(channel)
+    const origin = trusted.get(channel)?.origin
+    const result = origin !== undefined && authorizer.allows(origin) ? origin : undefined
+    allowed.set(channel, result)
+    return result
   }
 
   const interceptor: Interceptor = (callOptions, nextCall) => {
     const origin = (callOptions as MarkedOptions)[CHANNEL_ORIGIN]
     if (origin === undefined) return new InterceptingCall(nextCall(callOptions))
-    return authenticatedCall({ authorizer, origin, options: callOptions, nextCall })
+    return authenticatedCall({ authorizer, origin, options: callOptions, nextCall, recent })
   }
 
   const theirTransformer = clientOptions.callInvocationTransformer
   const merged: ClientOptions = {
     ...clientOptions,
+    channelFactoryOverride,
     callInvocationTransformer(properties) {
       const transformed = theirTransformer === undefined ? properties : theirTransformer(properties)
       const callOptions: CallOptions & { [CHANNEL_ORIGIN]?: URL | undefined } = {

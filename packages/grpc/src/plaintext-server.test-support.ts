@@ -16,14 +16,20 @@ export interface PlaintextServer {
   close(): void
 }
 
-export async function startPlaintextServer(): Promise<PlaintextServer> {
+/** How the server answers a call that carried `authorization`: an error status, or `null` for success. */
+export type Answer = (authorization: string | undefined) => Partial<grpc.StatusObject> | null
+
+export async function startPlaintextServer(answer: Answer = () => null): Promise<PlaintextServer> {
   const authorizations: (string | undefined)[] = []
   const server = new grpc.Server()
   const definition = (TestServiceClient as unknown as { service: grpc.ServiceDefinition }).service
   server.addService(definition, {
     Whoami(call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) {
-      authorizations.push(call.metadata.get('authorization').map(String)[0])
-      callback(null, { service_account_id: 'plaintext' })
+      const authorization = call.metadata.get('authorization').map(String)[0]
+      authorizations.push(authorization)
+      const failure = answer(authorization)
+      if (failure === null) callback(null, { service_account_id: 'plaintext' })
+      else callback(failure)
     },
   })
   const port = await new Promise<number>((resolve, reject) => {

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -46,6 +47,35 @@ async function spawnBin(...args: string[]): Promise<Started> {
     if (match?.[1] !== undefined && match[2] !== undefined) output[match[1]] = match[2]
   }
   return { child, output, banner: stdout }
+}
+
+/** Runs the bin to its exit; fails the test if it is still running after a few seconds. */
+async function runToExit(
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, '--key-bits', '2048', ...args])
+  children.push(child)
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const exited = once(child, 'exit') as Promise<[number | null]>
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => {
+      reject(new Error(`bin still running after 8 s; stderr: ${stderr}`))
+    }, 8000).unref(),
+  )
+  const [code] = await Promise.race([exited, timeout])
+  return { code, stdout, stderr }
+}
+
+/** A port that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }
 
 async function stop(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals): Promise<number | null> {
@@ -99,15 +129,61 @@ describe('nebius-auth-emulator bin', () => {
     }
   })
 
-  it('exits with 1 and the usage on an invalid option', async () => {
-    const child = spawn(process.execPath, [BIN, '--port', 'abc'])
-    children.push(child)
-    let stderr = ''
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    const [code] = (await once(child, 'exit')) as [number | null]
+  it.each(
+    [
+      ['--port', 'abc'],
+      ['--port', '65536'],
+      ['--key-bits', 'abc'],
+      ['--key-bits', '0'],
+      ['--key-bits', '1024'],
+      ['--ttl', '0'],
+      ['--no-such-option'],
+    ].map((args) => [args.join(' '), args] as const),
+  )('exits with 1 and the usage on %s, holding no port', async (_, args) => {
+    const { code, stdout, stderr } = await runToExit(...args)
     expect(code).toBe(1)
-    expect(stderr).toMatch(/--port/)
+    expect(stderr).toContain(args[0])
     expect(stderr).toMatch(/Usage/)
+    // It refused before starting anything: no banner, so no port was ever held.
+    expect(stdout).toBe('')
+  })
+
+  it('exits with 1 and no usage when --dir does not exist', async () => {
+    const missing = join(tmpdir(), `emulator-bin-missing-${process.pid}`, 'nested')
+    const { code, stdout, stderr } = await runToExit('--dir', missing)
+    expect(code).toBe(1)
+    expect(stderr).toContain(missing)
+    expect(stderr).not.toMatch(/Usage/)
+    expect(stdout).toBe('')
+  })
+
+  it('closes what it started and exits with 1 when writing the credentials fails', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'emulator-bin-test-'))
+    try {
+      // A folder where the file should be: writeFile fails after the emulator is already listening.
+      await mkdir(join(folder, 'credentials.json'))
+      const { code, stderr } = await runToExit('--port', String(await freePort()), '--dir', folder, '--grpc')
+      expect(code).toBe(1)
+      expect(stderr).toMatch(/credentials\.json/)
+      expect(stderr).not.toMatch(/Usage/)
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
+  })
+
+  it('frees its port after a failed start, so the next start on that port succeeds', async () => {
+    const port = await freePort()
+    await runToExit('--port', String(port), '--dir', join(tmpdir(), `emulator-bin-missing-${process.pid}`))
+    const folder = await mkdtemp(join(tmpdir(), 'emulator-bin-test-'))
+    try {
+      await mkdir(join(folder, 'credentials.json'))
+      await runToExit('--port', String(port), '--dir', folder)
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
+    const { child, output } = await spawnBin('--port', String(port))
+    expect(output['exchange endpoint']).toContain(`:${port}/`)
+    expect(await stop(child, 'SIGTERM')).toBe(0)
   })
 })
 

@@ -80,11 +80,18 @@ function validate(options: NebiusGrpcOptions): void {
  *
  * An origin is the channel target's `https://host[:port]` (port 443 when the target has none); by default
  * `https://*.nebius.cloud` and `https://*.nebius.com`. A call to any other target goes out without the token.
+ * Whether a channel is TLS is read from the credentials the client constructor really receives: insecure
+ * ones get the token only for a listed `http://` origin whose host is exactly `localhost`, in 127.0.0.0/8
+ * or `[::1]` (never through a `dns://authority/` target, never `localhost` under grpc-js's alternative
+ * resolver), and such a channel never uses `grpc_proxy`/`http_proxy`. A target whose host is not a plain
+ * ASCII name, IPv4 address or bracketed IPv6 address gets no token.
  * `UNAUTHENTICATED` to our token refreshes it (compare-and-refresh) and sends a unary or server-streaming call
  * that has received nothing yet once more with a different token; client-streaming and bidi calls are never
  * replayed. While a call waits for its token, its deadline and `call.cancel()` end it with
  * DEADLINE_EXCEEDED or CANCELLED. A provider that fails ends the call with UNAVAILABLE (transient) or
- * UNAUTHENTICATED, with core's error as the ServiceError's `cause`.
+ * UNAUTHENTICATED, with core's error as the ServiceError's `cause`; any other failure inside the interceptor
+ * (the client closed while a call waited) ends that call with a status too, never the process. Tokens the
+ * call sent are redacted from its error status, details and trailers alike.
  *
  * @param options - see {@link NebiusGrpcOptions}; `provider` defaults to `defaultProvider()`, the process's shared `fromEnvironment()`.
  * @returns `[channelCredentials, clientOptions]`, to spread after the address.

@@ -101,14 +101,53 @@ function createClient() {
 const send = createClient()
 let succeeded = 0
 let failed = 0
+const startedAt = performance.now()
+// The first failures, described (not the errors themselves: those could hold anything), so a failed run
+// says why it failed: the error's name, code and message along its cause chain, or the status it got.
+const failureLimit = 20
+const failures = []
+// How many failures of each kind, over the whole run: "ECONNRESET", "ERR_EXCHANGE_UNAVAILABLE", "status 401".
+const failureKinds = {}
+
+function describeFailure(error) {
+  const chain = []
+  let current = error
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    chain.push({ name: current.name, code: current.code, message: String(current.message).slice(0, 300) })
+    current = current.cause
+  }
+  if (chain.length === 0) chain.push({ message: String(error).slice(0, 300) })
+  return chain
+}
+
+function recordFailure(outcome, sent) {
+  failed++
+  const chain = 'error' in outcome ? describeFailure(outcome.error) : [{ status: outcome.status }]
+  // The innermost code names the cause (undici wraps a socket error in a TypeError "fetch failed").
+  const kind =
+    chain.findLast((link) => link.code !== undefined)?.code ??
+    (chain[0].status === undefined ? chain.at(-1).name : `status ${chain[0].status}`)
+  failureKinds[kind] = (failureKinds[kind] ?? 0) + 1
+  if (failures.length < failureLimit) {
+    failures.push({ request: sent, atMs: Math.round(performance.now() - startedAt), chain })
+  }
+}
+
+let sentSoFar = 0
 async function run(count) {
   for (let sent = 0; sent < count; sent += batch) {
-    const statuses = await Promise.all(
-      Array.from({ length: Math.min(batch, count - sent) }, () => send().catch(() => 0)),
+    const outcomes = await Promise.all(
+      Array.from({ length: Math.min(batch, count - sent) }, () =>
+        send().then(
+          (status) => ({ status }),
+          (error) => ({ error }),
+        ),
+      ),
     )
-    for (const status of statuses)
-      if (status === 200) succeeded++
-      else failed++
+    for (const outcome of outcomes)
+      if (outcome.status === 200) succeeded++
+      else recordFailure(outcome, sentSoFar)
+    sentSoFar += outcomes.length
   }
 }
 
@@ -137,6 +176,9 @@ process.stdout.write(
     warmUp,
     succeeded,
     failed,
+    failureKinds,
+    failures,
+    durationMs: Math.round(performance.now() - startedAt),
     events,
     exchanges: emulator.stats().exchanges.accepted,
     heapAfterWarmUp,

@@ -24,9 +24,21 @@ const heapLimit = 2 * 1024 * 1024
 // Generous: the child's own work is done when it prints; this only catches a handle that keeps it alive.
 const exitGrace = 10_000
 
+/** One failed request as the child describes it: its error's cause chain, or the status it got. */
+interface FailureDescription {
+  request: number
+  atMs: number
+  chain: { name?: string; code?: string; message?: string; status?: number }[]
+}
+
 interface ChildReport {
   succeeded: number
   failed: number
+  /** Failures by their innermost error code (or error name, or status), over the whole run. */
+  failureKinds: Record<string, number>
+  /** The first failures, described. */
+  failures: FailureDescription[]
+  durationMs: number
   exchanges: number
   heapAfterWarmUp: number
   heapAtEnd: number
@@ -95,17 +107,22 @@ describe.each(adapterNames)(`%s over ${leakRequestsPerAdapter} requests in one p
       runs.set(adapter, run)
       const { report } = run
       registerSecrets([...report.tokens.flatMap(tokenSecrets), ...pemSecrets(report.privateKeyPem)])
+      // What a failure said is output like any other: the secrets scan reads it too.
+      for (const failure of report.failures) recordOutput('error', JSON.stringify(failure.chain))
       recordFigures(`no leaks via ${adapter}`, {
         requests: leakRequestsPerAdapter,
         succeeded: report.succeeded,
         failed: report.failed,
+        failureKinds: report.failureKinds,
+        firstFailures: report.failures.slice(0, 3),
+        seconds: Math.round(report.durationMs / 1000),
         exchanges: report.exchanges,
         heapGrowthBytes: report.heapAtEnd - report.heapAfterWarmUp,
         resourcesBefore: report.baseline,
         resourcesAfter: report.after,
         exitedByItself: run.exitedByItself,
       })
-      expect(report.failed).toBe(0)
+      expect(report.failed, `failures by cause: ${JSON.stringify(report.failureKinds)}`).toBe(0)
       expect(report.succeeded).toBe(leakRequestsPerAdapter)
     },
     timeoutFor(leakRequestsPerAdapter, 120_000),

@@ -84,8 +84,17 @@ export function createClient(name: AdapterName, baseURL: string, provider: Token
       return { name, get: (path) => settle(async () => (await client.get(path.slice(1))).statusCode), close }
     }
     case 'ky': {
+      // No ky timeout: ky starts its 10 s per-attempt clock when it calls `fetch`, and the harness's
+      // 64-slot queue sits inside that fetch, so with 1,000 concurrent requests ky timed the queue, not the
+      // request (docs/RELIABILITY.md, "What the full counts showed"). Each test's own timeout bounds it.
       const client = withKyAuth(
-        ky.create({ prefixUrl: baseURL, retry: 0, throwHttpErrors: false, fetch: boundedFetch(64) }),
+        ky.create({
+          prefixUrl: baseURL,
+          retry: 0,
+          throwHttpErrors: false,
+          fetch: boundedFetch(64),
+          timeout: false,
+        }),
         options,
       )
       const get = (path: string): Promise<Outcome> =>

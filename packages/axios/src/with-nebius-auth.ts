@@ -115,6 +115,8 @@ function requestURL(instance: AxiosInstance, config: InternalAxiosRequestConfig)
  * - A stream body is never retried (it would be re-sent empty): the caller gets the 401.
  * - On every redirect hop (Node's http adapter) the token is removed when the next URL is not allowed,
  *   before the caller's own `beforeRedirect` runs.
+ * - A plain `http:` request that carries our token (loopback only) never goes through a proxy: `proxy` is
+ *   set to `false` for it, whatever `HTTP_PROXY` or the config say.
  * - `config.signal` stops the wait for a token; axios then rejects with its own `CanceledError`.
  * - Once a request is done, the response or error's `config` and `request` show our header sanitized
  *   (`Bearer v1.abc.**`), so logging them leaks no token; sending that config again attaches a fresh one.
@@ -193,11 +195,12 @@ export function withNebiusAuth<T extends AxiosInstanceLike>(instanceLike: T, opt
     }
     const signal = signalOf(config)
     let token: string | undefined
+    let url: URL | undefined
     try {
       // Only the origin decides, so a path relative to the base URL is judged by the base URL, parsed once
       // per instance; allows and tokenFor take the URL object as it is. A relative URL without a base URL
       // is unparseable and, as ever, gets no token.
-      const url = relativeToBase(config) ?? parseURL(requestURL(instance, config))
+      url = relativeToBase(config) ?? parseURL(requestURL(instance, config))
       if (url === undefined) return config
       token =
         retryToken !== undefined && authorizer.allows(url)
@@ -211,6 +214,9 @@ export function withNebiusAuth<T extends AxiosInstanceLike>(instanceLike: T, opt
     if (token === undefined) return config
     headers.set('Authorization', bearer(token))
     attempt.token = token
+    // Plain http gets a token only on loopback, and it must stay on this machine: axios would send it to an
+    // HTTP_PROXY (or a configured proxy) that reads it. This request goes direct.
+    if (url.protocol === 'http:') config.proxy = false
     return config
   }
 

@@ -12,6 +12,8 @@ import {
   type NebiusAuthOptions,
   type RequestAuthorizer,
 } from '@nebius-auth/core/adapter'
+import { Agent } from 'node:http'
+
 import type { AfterResponseHook, BeforeErrorHook, BeforeRequestHook, Got, Hooks, Options, Request } from 'got'
 
 /** What this adapter did to one request, found through `options.context` so redirects and retries carry it. */
@@ -70,6 +72,11 @@ function isReplayable(options: Pick<Options, 'body' | 'isStream'>): boolean {
   return !options.isStream && isReplayableBody(options.body)
 }
 
+// For plain http requests that carry our token (loopback only): a process-wide agent may proxy
+// (NODE_USE_ENV_PROXY on Node ≥ 22.21/24.5, global-agent), and a proxy would read the token. Free sockets
+// of a keep-alive agent are unref'd, so this one never holds the process open.
+const directAgent = new Agent({ keepAlive: true })
+
 function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
   // One symbol per hooks object: two stacked adapters each see the other's header as the caller's own.
   const key = Symbol('nebius-auth')
@@ -111,6 +118,10 @@ function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
     if (token === undefined) return
     options.headers.authorization = bearer(token)
     remember(options, { ...record, token })
+    // An agent the caller chose is theirs to answer for; got's default (Node's global agent) may proxy.
+    const agents = options.agent
+    if (url.protocol === 'http:' && agents.http === undefined)
+      options.agent = { ...agents, http: directAgent }
   }
 
   const afterResponse: AfterResponseHook = async (response, retryWithMergedOptions) => {

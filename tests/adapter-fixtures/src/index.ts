@@ -228,3 +228,25 @@ export async function rejection(request: Promise<unknown>): Promise<unknown> {
     (error: unknown) => error,
   )
 }
+
+export {
+  proxyingAgent,
+  startRecordingProxy,
+  type ProxyVisit,
+  type RecordingProxy,
+} from './recording-proxy.js'
+
+/** A token with a header injection in it, as a careless custom provider might hand out. */
+const injectedToken = 'abc\r\nx-evil: 1'
+
+/** A provider of the caller's own that hands out {@link injectedToken} and counts its calls. */
+export function injectingProvider(): TokenProvider & { readonly calls: () => number } {
+  let calls = 0
+  return {
+    calls: () => calls,
+    getToken: () => {
+      calls += 1
+      return Promise.resolve<AccessToken>({ token: injectedToken, expiresAt: Date.now() + 3_600_000 })
+    },
+  }
+}

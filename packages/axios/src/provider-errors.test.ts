@@ -1,6 +1,9 @@
+import { inspect } from 'node:util'
+
 import { findNebiusAuthError, NebiusAuthError } from '@nebius-auth/core'
 import {
   failingProvider,
+  injectingProvider,
   rejection,
   startRecordingServer,
   type RecordingServer,
@@ -25,6 +28,16 @@ describe('axios when the provider fails', () => {
     )
     expect(NebiusAuthError.isInstance(error)).toBe(true)
     expect(findNebiusAuthError(error)?.code).toBe('ERR_CREDENTIALS_NOT_FOUND')
+    expect(server.hits).toEqual([])
+  })
+
+  it('refuses a token with a line break with ERR_TOKEN_INVALID, shows none of it and sends nothing', async () => {
+    server = await startRecordingServer()
+    const error = await rejection(
+      withNebiusAuth(axios.create({ baseURL: server.url }), { provider: injectingProvider() }).get('/data'),
+    )
+    expect(findNebiusAuthError(error)?.code).toBe('ERR_TOKEN_INVALID')
+    expect(inspect(error, { depth: 8 })).not.toMatch(/x-evil|abc(?:\r|\\r)/)
     expect(server.hits).toEqual([])
   })
 })

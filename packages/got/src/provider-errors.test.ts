@@ -1,6 +1,9 @@
+import { inspect } from 'node:util'
+
 import { findNebiusAuthError, NebiusAuthError } from '@nebius-auth/core'
 import {
   failingProvider,
+  injectingProvider,
   rejection,
   startRecordingServer,
   type RecordingServer,
@@ -29,6 +32,18 @@ describe('got when the provider fails', () => {
     expect((error as Error).name).toBe('RequestError')
     expect(NebiusAuthError.isInstance((error as Error).cause)).toBe(true)
     expect(findNebiusAuthError(error)?.code).toBe('ERR_CREDENTIALS_NOT_FOUND')
+    expect(server.hits).toEqual([])
+  })
+
+  it('refuses a token with a line break with ERR_TOKEN_INVALID, shows none of it and sends nothing', async () => {
+    server = await startRecordingServer()
+    const error = await rejection(
+      withNebiusAuth(got.extend({ prefixUrl: server.url, retry: { limit: 0 } }), {
+        provider: injectingProvider(),
+      }).get('data'),
+    )
+    expect(findNebiusAuthError(error)?.code).toBe('ERR_TOKEN_INVALID')
+    expect(inspect(error, { depth: 8 })).not.toMatch(/x-evil|abc(?:\r|\\r)/)
     expect(server.hits).toEqual([])
   })
 })

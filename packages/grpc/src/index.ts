@@ -12,5 +12,7 @@
  */
 export { nebiusCredentials } from './nebius-credentials.js'
 export type { NebiusGrpcOptions } from './nebius-credentials.js'
+export { nebiusAddress } from './nebius-address.js'
+export type { NebiusAddressOptions } from './nebius-address.js'
 // Re-exported as a type only, so users can type their options without importing core themselves.
 export type { NebiusAuthOptions } from '@nebius-auth/core/adapter'

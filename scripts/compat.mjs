@@ -11,12 +11,12 @@ import { join } from 'node:path'
 const coveredByTest = new Set(['20 axios', '20 got', '20 ky', '20 fetch'])
 const lanes = [
   { node: '20', package: 'axios', module: 'axios' },
-  { node: '20', package: 'axios', module: 'axios-1-7' },
+  { node: '20', package: 'axios', module: 'axios-1-16' },
   { node: '20', package: 'got', module: 'got' },
   { node: '20', package: 'ky', module: 'ky' },
   { node: '20', package: 'fetch', module: 'fetch' },
   { node: '24', package: 'axios', module: 'axios' },
-  { node: '24', package: 'axios', module: 'axios-1-7' },
+  { node: '24', package: 'axios', module: 'axios-1-16' },
   { node: '24', package: 'got', module: 'got' },
   { node: '24', package: 'got', module: 'got-16' },
   { node: '24', package: 'ky', module: 'ky' },
@@ -94,7 +94,7 @@ try {
 // alternative of a peer range must be the installed version of one of the client modules its tests load
 // (the lanes above for the adapters; the Redis store's own suite loads all of its clients in `pnpm test`).
 const testedModules = {
-  axios: { axios: ['axios', 'axios-1-7'] },
+  axios: { axios: ['axios', 'axios-1-16'] },
   got: { got: ['got', 'got-16'] },
   ky: { ky: ['ky', 'ky-2'] },
   redis: { redis: ['redis', 'redis-5-0', 'redis-4'], ioredis: ['ioredis', 'ioredis-5-0'] },

@@ -2,7 +2,7 @@ import type { AxiosStatic } from 'axios'
 
 /**
  * The axios under test. The compat matrix sets NEBIUS_AUTH_CLIENT_MODULE once per lane (`axios` for the
- * current release, `axios-1-7` for the oldest supported one); every test file loads axios through here.
+ * current release, `axios-1-16` for the oldest supported one, 1.16.1); every test file loads axios through here.
  */
 export const clientModule = process.env.NEBIUS_AUTH_CLIENT_MODULE ?? 'axios'
 

@@ -80,7 +80,7 @@ const unusual = (url: string): boolean => url.charCodeAt(0) <= 0x20 || malformed
 /**
  * The URL `instance.getUri(config)` gives for an already merged config, without its `mergeConfig` of the
  * instance defaults (most of the adapter's cost per request). Only the plain cases, where every supported
- * axios (1.7 to current) builds the same string: no `params`, string URLs, no trailing `//` on the base,
+ * axios (1.16.1 to current) builds the same string: no `params`, string URLs, no trailing `//` on the base,
  * nothing axios would normalise or reject. Anything else asks axios.
  */
 function requestURL(instance: AxiosInstance, config: InternalAxiosRequestConfig): string {

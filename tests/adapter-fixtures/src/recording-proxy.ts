@@ -25,6 +25,12 @@ export async function startRecordingProxy(): Promise<RecordingProxy> {
   const server = createServer((request, response) => {
     const target = request.url ?? ''
     visits.push({ target, authorization: request.headers.authorization })
+    // An https: URL in absolute form is a client sending its "TLS" request in clear text: record, never serve.
+    if (!target.startsWith('http:')) {
+      request.resume()
+      response.writeHead(502).end()
+      return
+    }
     // `agent: false`: never the process-wide agent, which a test may have pointed at this very proxy.
     const forward = { method: request.method, headers: request.headers, agent: false }
     const upstream = httpRequest(target, forward, (answer) => {

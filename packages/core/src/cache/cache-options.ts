@@ -18,6 +18,12 @@ export interface CacheOptions {
   now?: () => number
   /** Receives refresh and stale-token events; never a token. Default: none. */
   onEvent?: NebiusAuthEventListener
+  /**
+   * The name events (`provider`) and `NODE_DEBUG=nebius-auth` lines (`provider=…`) give this provider, so
+   * that a program with several can tell them apart: 1 to 64 visible ASCII characters, no spaces. Default:
+   * the factory's own (`service-account`, `vm-metadata`, …); none for `cachedProvider`.
+   */
+  name?: string
   /** Fraction of the lifetime after which a background refresh starts, in (0, 1]. Default 0.9. */
   refreshRatio?: number
   /**
@@ -62,6 +68,7 @@ export interface CacheOptions {
 export interface ResolvedCacheOptions {
   now: () => number
   onEvent: NebiusAuthEventListener | undefined
+  name: string | undefined
   refreshRatio: number
   expiryMargin: number
   refreshTimeout: number
@@ -91,6 +98,7 @@ export function resolveCacheOptions(options: CacheOptions | undefined): Resolved
   const {
     now = () => Date.now(),
     onEvent,
+    name,
     refreshRatio = 0.9,
     expiryMargin = 10_000,
     refreshTimeout = 60_000,
@@ -103,6 +111,10 @@ export function resolveCacheOptions(options: CacheOptions | undefined): Resolved
   if (typeof now !== 'function') throw new TypeError('options.now must be a function')
   if (onEvent !== undefined && typeof onEvent !== 'function') {
     throw new TypeError('options.onEvent must be a function')
+  }
+  // Printed as one `provider=…` field of a debug line: no spaces, nothing that could end the line.
+  if (name !== undefined && (typeof name !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(name))) {
+    throw new TypeError('options.name must be 1 to 64 visible ASCII characters without spaces')
   }
   if (typeof refreshRatio !== 'number' || !(refreshRatio > 0 && refreshRatio <= 1)) {
     throw new TypeError('options.refreshRatio must be a number in (0, 1]')
@@ -124,6 +136,7 @@ export function resolveCacheOptions(options: CacheOptions | undefined): Resolved
   return {
     now,
     onEvent,
+    name,
     refreshRatio,
     expiryMargin,
     refreshTimeout,

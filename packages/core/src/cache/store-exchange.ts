@@ -18,6 +18,8 @@ export interface StoreExchangeOptions {
   leaseTtl: number
   now: () => number
   onEvent: NebiusAuthEventListener | undefined
+  /** The provider's name, which every event carries when there is one. */
+  name: string | undefined
   /** The cache's refresh point, as a fraction of the lifetime. */
   refreshRatio: number
   /** Stands in for the refresh point of a stored token whose `obtainedAt` the store did not keep. */
@@ -82,6 +84,7 @@ export function storeExchange(
 ): (signal: AbortSignal) => Promise<AccessToken> {
   const { store, storeKey, storeTimeout, leaseTtl, now, onEvent, refreshRatio, expiryMargin, isUsable } =
     options
+  const named = options.name === undefined ? {} : { provider: options.name }
 
   /** Whether a stored token may stand in for an exchange: usable and not past this provider's refresh point. */
   function isFresh(token: StoredToken, time: number): boolean {
@@ -118,8 +121,10 @@ export function storeExchange(
       return { ok: true, value }
     } catch (error) {
       const codes = storeErrorCodes(error)
-      emitEvent(onEvent, { type: 'store-error', operation, ...codes })
-      if (!unavailable) emitEvent(onEvent, { type: 'store-unavailable', operation, code: codes.code })
+      emitEvent(onEvent, { type: 'store-error', operation, ...codes, ...named })
+      if (!unavailable) {
+        emitEvent(onEvent, { type: 'store-unavailable', operation, code: codes.code, ...named })
+      }
       unavailable = true
       return { ok: false }
     } finally {

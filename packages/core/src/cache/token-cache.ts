@@ -65,7 +65,11 @@ export function cachedProvider(
 ): TokenProvider & { close(): void } {
   if (typeof fetchToken !== 'function') throw new TypeError('fetchToken must be a function')
   const resolved = resolveCacheOptions(options)
-  const { now, onEvent, refreshRatio, expiryMargin, refreshTimeout, random, store, storeKey } = resolved
+  const { now, onEvent, name, refreshRatio, expiryMargin, refreshTimeout, random, store, storeKey } = resolved
+  // Every event says which provider sent it, when it has a name.
+  const emit = (event: NebiusAuthEvent): void => {
+    emitEvent(onEvent, name === undefined ? event : { ...event, provider: name })
+  }
 
   // The cached token. `served` is its resolved promise, reused so a warm call allocates nothing.
   let current: AccessToken | undefined
@@ -175,7 +179,7 @@ export function cachedProvider(
     if (timer !== undefined) clearTimeout(timer)
     timer = undefined
     const startedAt = now()
-    emitEvent(onEvent, { type: 'refresh-started', reason })
+    emit({ type: 'refresh-started', reason })
     if (refreshTimeout !== Infinity) {
       record.deadline = setTimeout(
         () => {
@@ -232,7 +236,7 @@ export function cachedProvider(
     failures = 0
     lastError = undefined
     finish(record)
-    emitEvent(onEvent, {
+    emit({
       type: 'refresh-succeeded',
       expiresAt: token.expiresAt,
       duration: finishedAt - startedAt,
@@ -255,7 +259,7 @@ export function cachedProvider(
     // Retry in the background only while there is a token to protect (without one, callers drive the
     // retries); at its expiry the timer drops the token instead.
     if (current !== undefined) schedule(Math.min(retryAt, current.expiresAt))
-    emitEvent(onEvent, {
+    emit({
       type: 'refresh-failed',
       code: errorCode(error),
       duration: finishedAt - startedAt,
@@ -267,7 +271,7 @@ export function cachedProvider(
     // Once per failed attempt, so a busy program does not flood the listener during an outage.
     if (!staleReported) {
       staleReported = true
-      emitEvent(onEvent, { type: 'stale-token-served', expiresAt: token.expiresAt })
+      emit({ type: 'stale-token-served', expiresAt: token.expiresAt })
     }
     return token
   }

@@ -18,6 +18,10 @@ beforeAll(async () => {
     join(directory, 'emit.mjs'),
     `import { emitEvent } from ${JSON.stringify(built)}\n` +
       `emitEvent(undefined, { type: 'refresh-failed', code: 'ERR_EXCHANGE_UNAVAILABLE', duration: 12, retryAt: 5000 })\n` +
+      `if (process.argv[2] === 'named') {\n` +
+      `  emitEvent(undefined, { type: 'refresh-failed', code: 'ERR_METADATA_UNAVAILABLE', duration: 3.4, retryAt: 1796514963503.0178, provider: 'vm-metadata' })\n` +
+      `  emitEvent(undefined, { type: 'refresh-succeeded', expiresAt: Date.UTC(2026, 0, 2, 3, 4, 5), duration: 80, provider: 'service-account' })\n` +
+      `}\n` +
       `if (process.argv[2] === 'all') {\n` +
       `  emitEvent(undefined, { type: 'origin-not-allowed', origin: 'http://localhost:8080', client: 'axios' })\n` +
       `  emitEvent(undefined, { type: 'store-unavailable', operation: 'get', code: 'ERR_STORE_MISCONFIGURED' })\n` +
@@ -44,7 +48,18 @@ describe('emitEvent', () => {
     const { stdout, stderr } = await emitInChild('nebius-auth')
     expect(stdout).toBe('')
     expect(stderr).toMatch(
-      /^NEBIUS-AUTH \d+: refresh-failed code=ERR_EXCHANGE_UNAVAILABLE duration=12 retryAt=5000\n$/,
+      /^NEBIUS-AUTH \d+: refresh-failed code=ERR_EXCHANGE_UNAVAILABLE duration=12ms retryAt=1970-01-01T00:00:05\.000Z\n$/,
+    )
+  })
+
+  it('names the provider first and prints epoch times as ISO 8601', async () => {
+    const { stderr } = await emitInChild('nebius-auth', 'named')
+    const lines = stderr.trim().split('\n')
+    expect(lines[1]).toMatch(
+      /: refresh-failed provider=vm-metadata code=ERR_METADATA_UNAVAILABLE duration=3ms retryAt=2026-12-05T23:56:03\.503Z$/,
+    )
+    expect(lines[2]).toMatch(
+      /: refresh-succeeded provider=service-account expiresAt=2026-01-02T03:04:05\.000Z duration=80ms$/,
     )
   })
 

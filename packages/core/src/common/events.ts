@@ -4,7 +4,8 @@ import type { NebiusAuthErrorCode } from './errors.js'
 
 /**
  * What a refreshing provider or an adapter reports through `onEvent` and `NODE_DEBUG=nebius-auth`.
- * Events never carry a token, an assertion or key material: only times, durations, codes and origins.
+ * Events never carry a token, an assertion or key material: only times, durations, codes, origins and
+ * the provider's name. Times (`expiresAt`, `retryAt`) are epoch milliseconds, durations milliseconds.
  *
  * @example
  * ```ts
@@ -16,7 +17,7 @@ import type { NebiusAuthErrorCode } from './errors.js'
  * })
  * ```
  */
-export type NebiusAuthEvent =
+export type NebiusAuthEvent = (
   | { type: 'refresh-started'; reason: 'initial' | 'background' | 'rejected' | 'expired' }
   | { type: 'refresh-succeeded'; expiresAt: number; duration: number }
   | { type: 'refresh-failed'; code: NebiusAuthErrorCode; duration: number; retryAt?: number }
@@ -32,6 +33,14 @@ export type NebiusAuthEvent =
   | { type: 'store-unavailable'; operation: string; code: NebiusAuthErrorCode }
   /** A request went out without a token because its origin is not allowed. Sent once per origin per adapter. */
   | { type: 'origin-not-allowed'; origin: string; client: string }
+) & {
+  /**
+   * The provider that sent it: its `name` option, else its factory's name (`service-account`,
+   * `vm-metadata`, `cli-token`, `federated-credentials`, `impersonate`, `from-environment`). Absent on
+   * adapter events (they name their `client`) and for a `cachedProvider` built without a `name`.
+   */
+  provider?: string
+}
 
 /**
  * A callback for {@link NebiusAuthEvent}s. It must not throw; if it does, the error is swallowed.
@@ -51,12 +60,23 @@ const consequences: Partial<Record<NebiusAuthEvent['type'], string>> = {
   'origin-not-allowed': '(no token sent; list the origin in `origins` if it should get one)',
 }
 
-function describe(event: NebiusAuthEvent): string {
-  const { type, ...rest } = event
+/** One field as a person reads it; the event object itself keeps plain numbers for programs. */
+function formatField(key: string, value: unknown): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return String(value)
   // A file mode reads as octal (0644), the way chmod and ls show it; in decimal (420) it says nothing.
-  const fields = Object.entries(rest).map(([key, value]) =>
-    key === 'mode' && typeof value === 'number' ? `${key}=0${value.toString(8)}` : `${key}=${String(value)}`,
-  )
+  if (key === 'mode') return `0${value.toString(8)}`
+  // An epoch (`retryAt=1796514963503.0178`) says nothing at a glance; ISO 8601 says when, in UTC.
+  if (key.endsWith('At')) return new Date(value).toISOString()
+  if (key === 'duration') return `${String(Math.round(value))}ms`
+  return String(value)
+}
+
+function describe(event: NebiusAuthEvent): string {
+  // The provider comes right after the type: which source a line is about matters more than its details.
+  const { type, provider, ...rest } = event
+  const fields = Object.entries({ provider, ...rest })
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${formatField(key, value)}`)
   const consequence = consequences[type]
   return [type, ...fields, ...(consequence === undefined ? [] : [consequence])].join(' ')
 }

@@ -184,7 +184,7 @@ export function cliToken(options: CliTokenOptions = {}): TokenProvider & { close
   }
 
   // Unknown keys (profile, command, …) are ignored by the cache, so the options pass straight through.
-  return cachedProvider(fetchToken, options)
+  return cachedProvider(fetchToken, { ...options, name: options.name ?? 'cli-token' })
 }
 
 /**

@@ -122,6 +122,7 @@ export function federatedCredentials(
   const { source, origin } = sourceOf(options)
   const refreshable = typeof options.token !== 'string'
 
+  const cacheOptions = { ...options, name: options.name ?? 'federated-credentials' }
   const cache = cachedProvider(async (signal) => {
     const actorToken = await freshExternalToken(source, { origin, now, refreshable })
     signal.throwIfAborted()
@@ -134,6 +135,6 @@ export function federatedCredentials(
       signal,
       now,
     })
-  }, options)
+  }, cacheOptions)
   return providerObject(cache, 'FederatedCredentialsProvider')
 }

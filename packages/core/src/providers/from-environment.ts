@@ -327,7 +327,12 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
         resolving = undefined
         // The event carries the code the caller is about to see.
         const code = NebiusAuthError.isInstance(error) ? error.code : 'ERR_UNKNOWN'
-        emitEvent(onEvent, { type: 'refresh-failed', code, duration: Date.now() - startedAt })
+        emitEvent(onEvent, {
+          type: 'refresh-failed',
+          provider: 'from-environment',
+          code,
+          duration: Date.now() - startedAt,
+        })
         throw error
       },
     )

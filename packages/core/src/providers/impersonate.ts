@@ -87,6 +87,7 @@ export function impersonate(options: ImpersonateOptions): TokenProvider & { clos
       now,
     })
 
+  const cacheOptions = { ...options, name: options.name ?? 'impersonate' }
   const cache = cachedProvider(async (signal) => {
     const { token: actorToken } = await actor.getToken({ signal })
     try {
@@ -98,6 +99,6 @@ export function impersonate(options: ImpersonateOptions): TokenProvider & { clos
       if (refreshed === actorToken) throw error
       return exchange(refreshed, signal)
     }
-  }, options)
+  }, cacheOptions)
   return providerObject(cache, 'ImpersonationProvider')
 }

@@ -211,7 +211,7 @@ export function serviceAccount(options: ServiceAccountOptions): TokenProvider & 
       const assertion = await signAssertion(key, { now: now() })
       return exchangeToken(assertion, { endpoint, fetch, signal, now })
     },
-    { ...options, storeKey: storeKeyOf(options, loadKey) },
+    { ...options, name: options.name ?? 'service-account', storeKey: storeKeyOf(options, loadKey) },
   )
 
   // getToken is the cache's own, so it honours an abort as the cache does; nothing secret lives on the

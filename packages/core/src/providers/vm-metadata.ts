@@ -167,5 +167,5 @@ export function vmMetadata(options: VmMetadataOptions = {}): TokenProvider & { c
     return parseMetadataResponse(body, endpoint, requestedAt)
   }
 
-  return cachedProvider(fetchToken, options)
+  return cachedProvider(fetchToken, { ...options, name: options.name ?? 'vm-metadata' })
 }

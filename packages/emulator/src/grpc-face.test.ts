@@ -11,6 +11,7 @@ import {
 } from '@grpc/grpc-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { InstanceService, type ListInstancesResponse } from './gen/nebius/compute/v1/instance_service_pb.js'
 import { ProfileService, type GetProfileResponse } from './gen/nebius/iam/v1/profile_service_pb.js'
 import {
   ExchangeTokenRequestSchema,
@@ -157,9 +158,12 @@ describe('ProfileService/Get', () => {
     const response = await unary<GetProfileResponse>(profiles, 'Get', {}, token)
     profiles.close()
     expect(response.profile.case).toBe('serviceAccountProfile')
-    expect(
-      response.profile.case === 'serviceAccountProfile' && response.profile.value.info?.metadata?.id,
-    ).toBe(account.serviceAccountId)
+    const info = response.profile.case === 'serviceAccountProfile' ? response.profile.value.info : undefined
+    expect(info?.metadata).toMatchObject({
+      id: account.serviceAccountId,
+      parentId: expect.stringMatching(/^project-e00/),
+    })
+    expect(info?.status?.active).toBe(true)
   })
 
   it('refuses a missing, unknown, revoked or expired token with UNAUTHENTICATED', async () => {
@@ -285,5 +289,37 @@ describe('the gRPC token exchange with an actor', () => {
     } finally {
       tokens.close()
     }
+  })
+})
+
+describe('InstanceService/List (a stand-in for compute)', () => {
+  it('answers a live token with one instance in the project asked for', async () => {
+    const token = await grpcToken()
+    const instances = clientFor(InstanceService)
+    const response = await unary<ListInstancesResponse>(
+      instances,
+      'List',
+      { parentId: 'project-e00mine' },
+      token,
+    )
+    instances.close()
+    expect(response.items.map((instance) => instance.metadata)).toEqual([
+      expect.objectContaining({
+        id: expect.stringMatching(/^computeinstance-e00/),
+        parentId: 'project-e00mine',
+      }),
+    ])
+    expect(response.nextPageToken).toBe('')
+  })
+
+  it('refuses a missing or revoked token with UNAUTHENTICATED', async () => {
+    const instances = clientFor(InstanceService)
+    const revoked = await grpcToken()
+    emulator.revoke(revoked)
+    await expect(unary(instances, 'List', {})).rejects.toMatchObject({ code: status.UNAUTHENTICATED })
+    await expect(unary(instances, 'List', {}, revoked)).rejects.toMatchObject({
+      code: status.UNAUTHENTICATED,
+    })
+    instances.close()
   })
 })

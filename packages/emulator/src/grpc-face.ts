@@ -1,7 +1,8 @@
 /**
  * The emulator's gRPC face: a TLS gRPC server, as `*.api.nebius.cloud:443` is, serving the token exchange
- * and `ProfileService/Get` with the same state, verification, faults and counters as the HTTP face, plus an
- * emulator-only `TestService` with a method of every streaming shape for client tests.
+ * and `ProfileService/Get` with the same state, verification, faults and counters as the HTTP face, a
+ * stand-in for compute's `InstanceService/List` (so tests can call a second Nebius service with Nebius's own
+ * protos), plus an emulator-only `TestService` with a method of every streaming shape for client tests.
  */
 import { create } from '@bufbuild/protobuf'
 import {
@@ -19,6 +20,11 @@ import {
 
 import { checkBearer } from './api-handlers.js'
 import type { FaultQueue } from './faults.js'
+import {
+  InstanceService,
+  ListInstancesResponseSchema,
+  type ListInstancesRequest,
+} from './gen/nebius/compute/v1/instance_service_pb.js'
 import { ProfileService, GetProfileResponseSchema } from './gen/nebius/iam/v1/profile_service_pb.js'
 import {
   CreateTokenResponseSchema,
@@ -41,6 +47,11 @@ import type { EmulatorState } from './state.js'
 import { createSelfSignedCertificate } from './tls-certificate.js'
 import { exchange } from './token-exchange-core.js'
 import type { EmulatorGrpc } from './types.js'
+
+/** The project every emulated service account and the stand-in instance live in (Nebius IDs' shape). */
+const emulatorProjectId = 'project-e00emulator0000000'
+/** The one instance `InstanceService/List` answers with, whatever project is asked for. */
+const standInInstanceId = 'computeinstance-e00emulator0000000'
 
 /** A status to end a call with; grpc-js turns it into the client's ServiceError. */
 interface CallStatus {
@@ -85,6 +96,7 @@ function implementations(
 ): {
   tokenExchange: UntypedServiceImplementation
   profile: UntypedServiceImplementation
+  computeStandIn: UntypedServiceImplementation
   test: UntypedServiceImplementation
 } {
   const tokenExchange = {
@@ -136,13 +148,31 @@ function implementations(
         callback(caller)
         return
       }
-      const metadata = { id: caller.serviceAccountId, parentId: '', name: caller.serviceAccountId }
+      // The fields Nebius's ServiceAccount has (nebius/iam/v1/service_account.proto), so the real protos decode it.
+      const metadata = {
+        id: caller.serviceAccountId,
+        parentId: emulatorProjectId,
+        name: caller.serviceAccountId,
+      }
+      const info = { metadata, spec: {}, status: { active: true } }
       callback(
         null,
-        create(GetProfileResponseSchema, {
-          profile: { case: 'serviceAccountProfile', value: { info: { metadata } } },
-        }),
+        create(GetProfileResponseSchema, { profile: { case: 'serviceAccountProfile', value: { info } } }),
       )
+    },
+  }
+
+  // Not compute itself: a token-checked List that answers one fixed instance, in the real wire shape.
+  const computeStandIn = {
+    List(call: ServerUnaryCall<ListInstancesRequest, unknown>, callback: sendUnaryData<unknown>) {
+      const caller = authenticate(state, call)
+      if (refused(caller)) {
+        callback(caller)
+        return
+      }
+      const parentId = call.request.parentId === '' ? emulatorProjectId : call.request.parentId
+      const metadata = { id: standInInstanceId, parentId, name: 'emulator-instance' }
+      callback(null, create(ListInstancesResponseSchema, { items: [{ metadata }] }))
     },
   }
 
@@ -209,7 +239,7 @@ function implementations(
       })
     },
   }
-  return { tokenExchange, profile, test }
+  return { tokenExchange, profile, computeStandIn, test }
 }
 
 function grpcHostForAddress(host: string): string {
@@ -237,6 +267,7 @@ export async function startGrpcFace(
   const handlers = implementations(state, faults, closing)
   server.addService(grpcServiceDefinition(TokenExchangeService), handlers.tokenExchange)
   server.addService(grpcServiceDefinition(ProfileService), handlers.profile)
+  server.addService(grpcServiceDefinition(InstanceService), handlers.computeStandIn)
   server.addService(grpcServiceDefinition(TestService), handlers.test)
   const credentials = ServerCredentials.createSsl(
     null,

@@ -1,8 +1,9 @@
 /**
- * `@nebius-auth/emulator/proto`: the emulator's gRPC schema, for clients in tests. The `.proto` files (a
- * subset of Nebius IAM written for this project, plus the emulator-only TestService) ship in the package's
- * `proto/` folder, for `@grpc/proto-loader`; the protobuf-es descriptors generated from them at build time are
- * re-exported here, for Connect-ES.
+ * `@nebius-auth/emulator/proto`: the emulator's gRPC schema, for clients in tests. The `.proto` files (the
+ * parts of Nebius IAM and compute that the emulator serves, written for this project with Nebius's message
+ * names and field numbers, plus the emulator-only TestService) ship in the package's `proto/` folder, for
+ * `@grpc/proto-loader`; the protobuf-es descriptors generated from them at build time are re-exported here,
+ * for Connect-ES.
  *
  * @example
  * ```ts
@@ -17,28 +18,36 @@
  */
 import { fileURLToPath } from 'node:url'
 
-/** Absolute path of the folder holding `nebius/iam/v1/*.proto` and `nebius_auth/emulator/v1/*.proto`. */
+/** Absolute path of the folder holding `nebius/{common,iam,compute}/v1/*.proto` and `nebius_auth/emulator/v1/*.proto`. */
 export const protoDirectory: string = fileURLToPath(new URL('../proto', import.meta.url))
 
+export { ResourceMetadataSchema } from './gen/nebius/common/v1/metadata_pb.js'
+export type { ResourceMetadata } from './gen/nebius/common/v1/metadata_pb.js'
 export {
   AnonymousAccountSchema,
   GetProfileRequestSchema,
   GetProfileResponseSchema,
   ProfileService,
-  ResourceMetadataSchema,
   ServiceAccountProfileSchema,
-  ServiceAccountSchema,
   UserProfileSchema,
 } from './gen/nebius/iam/v1/profile_service_pb.js'
 export type {
   AnonymousAccount,
   GetProfileRequest,
   GetProfileResponse,
-  ResourceMetadata,
-  ServiceAccount,
   ServiceAccountProfile,
   UserProfile,
 } from './gen/nebius/iam/v1/profile_service_pb.js'
+export {
+  ServiceAccountSchema,
+  ServiceAccountSpecSchema,
+  ServiceAccountStatusSchema,
+} from './gen/nebius/iam/v1/service_account_pb.js'
+export type {
+  ServiceAccount,
+  ServiceAccountSpec,
+  ServiceAccountStatus,
+} from './gen/nebius/iam/v1/service_account_pb.js'
 export {
   CreateTokenResponseSchema,
   ExchangeTokenRequestSchema,
@@ -48,6 +57,17 @@ export type {
   CreateTokenResponse,
   ExchangeTokenRequest,
 } from './gen/nebius/iam/v1/token_exchange_service_pb.js'
+export { InstanceSchema } from './gen/nebius/compute/v1/instance_pb.js'
+export type { Instance } from './gen/nebius/compute/v1/instance_pb.js'
+export {
+  InstanceService,
+  ListInstancesRequestSchema,
+  ListInstancesResponseSchema,
+} from './gen/nebius/compute/v1/instance_service_pb.js'
+export type {
+  ListInstancesRequest,
+  ListInstancesResponse,
+} from './gen/nebius/compute/v1/instance_service_pb.js'
 export {
   ChatMessageSchema,
   CollectRequestSchema,

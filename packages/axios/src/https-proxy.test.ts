@@ -30,7 +30,9 @@ describe('axios behind an HTTPS_PROXY', () => {
     process.env.https_proxy = proxy.url
     process.env.HTTPS_PROXY = proxy.url
     const origin = 'https://127.0.0.1:9'
-    const api = withNebiusAuth(axios.create({ baseURL: origin }), { provider: staticToken('v1.abc.proxyread') })
+    const api = withNebiusAuth(axios.create({ baseURL: origin }), {
+      provider: staticToken('v1.abc.proxyread'),
+    })
     await api.get('/v1/whoami').catch(() => undefined)
     expect(proxy.visits.length).toBeGreaterThan(0)
     expect(proxy.visits.map((visit) => visit.authorization)).toEqual(proxy.visits.map(() => undefined))

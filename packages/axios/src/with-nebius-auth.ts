@@ -47,8 +47,9 @@ interface Attempt {
   retryToken?: string
 }
 
-// Keyed by our per-attempt `beforeRedirect` guard: axios ≤ 1.7 drops symbol keys when it merges configs,
-// but passes `beforeRedirect` through by reference, so the guard is what survives `instance.request(config)`.
+// Keyed by our per-attempt `beforeRedirect` guard: axios's mergeConfig drops symbol keys (it walks
+// Object.keys; 1.16.1, our floor, still does), but passes `beforeRedirect` through by reference, so the guard
+// is what survives `instance.request(config)`.
 const attempts = new WeakMap<BeforeRedirect, Attempt>()
 const installed = new WeakSet<AxiosInstance>()
 

@@ -93,6 +93,17 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
+// RFC 6749 §5.2 and RFC 8693 §2.2.2: the server's own verdict on the request, not a routing answer.
+const oauthErrorCodes = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'invalid_target',
+])
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
@@ -109,6 +120,28 @@ function describeBody(response: Response, text: string | undefined): string {
   if (text.trim() === '') return 'an empty body'
   const type = (response.headers.get('content-type') ?? 'no content type').split(';')[0]?.trim().slice(0, 60)
   return `a ${type ?? 'untyped'} body that is not an OAuth JSON response`
+}
+
+/**
+ * Why a fetch failed, for an error message: the system code and message of its cause (undici wraps them
+ * in a bare `TypeError: fetch failed`), cleaned of the request's secrets and control characters.
+ *
+ * @example
+ * ```ts
+ * describeNetworkFailure(error, url, [assertion]) // 'network error: connect ECONNREFUSED 127.0.0.1:8080'
+ * ```
+ */
+export function describeNetworkFailure(error: unknown, url: URL, secrets: readonly string[]): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error
+  const code = isRecord(cause) && typeof cause.code === 'string' ? clean(cause.code, secrets, 40) : ''
+  const message = cause instanceof Error ? clean(cause.message, secrets, 200).trim() : ''
+  // The Fetch standard's "bad port" list (6000, 10080, …): fetch refuses before any connection is made.
+  if (message === 'bad port') {
+    return `network error: bad port (fetch blocks port ${url.port || 'this port'} on the Fetch standard's list of unsafe ports; serve the endpoint on another port)`
+  }
+  const detail =
+    code === '' || message.includes(code) ? message : message === '' ? code : `${code}: ${message}`
+  return detail === '' ? 'network error' : `network error: ${detail}`
 }
 
 function invalidResponse(message: string, status: number): TokenExchangeError {
@@ -209,6 +242,25 @@ export function classifyFailure(
       ),
       retryAfter: parseRetryAfter(response.headers.get('retry-after'), now),
     }
+  }
+  // A 404 without an RFC 6749 verdict means nothing answers at that path (a typo, a missing
+  // /oauth2/token/exchange): say so, rather than that the key was judged.
+  if (status === 404 && !(oauth && oauthErrorCodes.has(oauth.error as string))) {
+    const detail =
+      error === undefined
+        ? describeBody(response, text)
+        : description === undefined
+          ? error
+          : `${error}: ${description}`
+    const message = `the token endpoint${where} answered HTTP 404 (${detail}): there is no token endpoint at that path; check the endpoint URL (the exchange path is /oauth2/token/exchange)`
+    if (error === undefined) throw invalidResponse(message, status)
+    // An OAuth-shaped body keeps its documented code; only the words change.
+    throw new TokenExchangeError('ERR_EXCHANGE_REJECTED', message, {
+      status,
+      error,
+      errorDescription: description,
+      retryable: false,
+    })
   }
   if (status >= 400 && error !== undefined) {
     // RFC 6749 §5.2: the server refused the grant itself; repeating the same assertion cannot help.

@@ -6,6 +6,7 @@ import { isLoopbackHost } from '../adapter/origins.js'
 import {
   accessTokenType,
   classifyFailure,
+  describeNetworkFailure,
   maximumBodySize,
   parseSuccess,
   readLimited,
@@ -237,9 +238,8 @@ export async function exchangeToken(
     } catch (error) {
       if (signal?.aborted) throw signal.reason
       if (error instanceof TokenExchangeError) throw error
-      const code =
-        ((error as { cause?: { code?: unknown } } | undefined)?.cause?.code as string | undefined) ?? ''
-      const reason = controller.signal.reason === timedOut ? timedOut.message : `network error ${code}`.trim()
+      const reason =
+        controller.signal.reason === timedOut ? timedOut.message : describeNetworkFailure(error, url, secrets)
       last = {
         error: new TokenExchangeError('ERR_EXCHANGE_UNAVAILABLE', `the token endpoint failed: ${reason}`, {
           retryable: true,

@@ -53,6 +53,11 @@ const server = createServer((request, response) => {
   response.statusCode = authorization.startsWith('Bearer v1.') ? 200 : 401
   response.end('{}')
 })
+// No idle timeout on the server's side: the clients close idle sockets themselves (undici after 4 s). With
+// node's default of 5 s, a process stalled for over 5 s (a starved machine) runs the server's timer before
+// it reads the request already written to that socket, closes it, and the request fails with ECONNRESET,
+// whatever the client (docs/RELIABILITY.md, "What the full counts showed").
+server.keepAliveTimeout = 0
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
 const baseURL = `http://127.0.0.1:${server.address().port}`
 
@@ -83,7 +88,12 @@ function createClient() {
     return async () => (await client.get('v1/whoami')).statusCode
   }
   if (adapter === 'ky') {
-    const client = withKyAuth(ky.create({ prefixUrl: baseURL, retry: 0, throwHttpErrors: false }), options)
+    // ky's default 10 s per attempt is a latency bound, which a starved machine can exceed with nothing
+    // wrong; a minute still ends a hung request, and the failure records why.
+    const client = withKyAuth(
+      ky.create({ prefixUrl: baseURL, retry: 0, throwHttpErrors: false, timeout: 60_000 }),
+      options,
+    )
     return async () => {
       const response = await client.get('v1/whoami')
       await response.arrayBuffer()
@@ -134,8 +144,11 @@ function recordFailure(outcome, sent) {
 }
 
 let sentSoFar = 0
+// The slowest batch, in wall time: a client timeout (ky's 10 s) is only reached when a whole batch stalls.
+const slowestBatch = { ms: 0, request: 0 }
 async function run(count) {
   for (let sent = 0; sent < count; sent += batch) {
+    const batchStartedAt = performance.now()
     const outcomes = await Promise.all(
       Array.from({ length: Math.min(batch, count - sent) }, () =>
         send().then(
@@ -147,6 +160,9 @@ async function run(count) {
     for (const outcome of outcomes)
       if (outcome.status === 200) succeeded++
       else recordFailure(outcome, sentSoFar)
+    const batchMs = performance.now() - batchStartedAt
+    if (batchMs > slowestBatch.ms)
+      Object.assign(slowestBatch, { ms: Math.round(batchMs), request: sentSoFar })
     sentSoFar += outcomes.length
   }
 }
@@ -179,6 +195,7 @@ process.stdout.write(
     failureKinds,
     failures,
     durationMs: Math.round(performance.now() - startedAt),
+    slowestBatch,
     events,
     exchanges: emulator.stats().exchanges.accepted,
     heapAfterWarmUp,

@@ -39,6 +39,8 @@ interface ChildReport {
   /** The first failures, described. */
   failures: FailureDescription[]
   durationMs: number
+  /** The slowest batch of 50 concurrent requests: its wall time and its first request's number. */
+  slowestBatch: { ms: number; request: number }
   exchanges: number
   heapAfterWarmUp: number
   heapAtEnd: number
@@ -116,6 +118,7 @@ describe.each(adapterNames)(`%s over ${leakRequestsPerAdapter} requests in one p
         failureKinds: report.failureKinds,
         firstFailures: report.failures.slice(0, 3),
         seconds: Math.round(report.durationMs / 1000),
+        slowestBatchMs: report.slowestBatch.ms,
         exchanges: report.exchanges,
         heapGrowthBytes: report.heapAtEnd - report.heapAfterWarmUp,
         resourcesBefore: report.baseline,

@@ -101,7 +101,10 @@ function onLaneEvent(lane: Lane, event: NebiusAuthEvent): void {
     tally.consecutiveFailures++
     tally.mostConsecutiveFailures = Math.max(tally.mostConsecutiveFailures, tally.consecutiveFailures)
     if (event.retryAt !== undefined) {
-      tally.longestBackoffSeconds = Math.max(tally.longestBackoffSeconds, (event.retryAt - clock.now()) / 1000)
+      tally.longestBackoffSeconds = Math.max(
+        tally.longestBackoffSeconds,
+        (event.retryAt - clock.now()) / 1000,
+      )
     }
   } else if (event.type === 'refresh-succeeded') {
     tally.consecutiveFailures = 0
@@ -128,7 +131,10 @@ beforeAll(async () => {
     // Events arrive only once requests run, when the lane is in the list.
     const provider = fixture.createProvider({
       onEvent: (event) => {
-        onLaneEvent(lanes.find((candidate) => candidate.name === name)!, event)
+        onLaneEvent(
+          lanes.find((candidate) => candidate.name === name)!,
+          event,
+        )
       },
     })
     const client = createClient(name, fixture.emulator.url, provider)

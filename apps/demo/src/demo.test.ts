@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const run = promisify(execFile)
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+const demoReadme = new URL('../README.md', import.meta.url)
+const rootReadme = new URL('../../../README.md', import.meta.url)
 
 interface Outcome {
   code: number
@@ -39,6 +41,35 @@ describe('offline demo', () => {
     expect(stdout).toContain('ok: a CI job with no key')
     expect(stdout).toContain('ok: impersonation')
     expect(code).toBe(0)
+    // The README's numbered list is the demo's own step titles, in order, plus the leak check.
+    const titles = [...stdout.matchAll(/^(\d+)\. (.+)$/gm)].map(([, number, title]) => `${number}. ${title}`)
+    expect(titles.length).toBeGreaterThanOrEqual(8)
+    const readme = await readFile(demoReadme, 'utf8')
+    const listed = [...readme.matchAll(/^(\d+)\. \*\*(.+?)\*\*/gm)].map(
+      ([, number, title]) => `${number}. ${title}`,
+    )
+    expect(listed).toEqual([...titles, `${String(titles.length + 1)}. No secret in the output`])
+    expect(stdout).toContain('no raw token or key in this output')
+  })
+})
+
+describe('the READMEs', () => {
+  it('name every option that demo --help lists', async () => {
+    const { stdout } = await demo(['--help'])
+    const options = [...new Set(stdout.match(/--[a-z][a-z-]+/g))]
+    expect(options).toEqual(expect.arrayContaining(['--grpc-target', '--grpc-root-cert', '--print-token']))
+    const readme = await readFile(demoReadme, 'utf8')
+    for (const option of options) expect(readme, option).toContain(`\`${option}`)
+    const root = await readFile(rootReadme, 'utf8')
+    for (const option of ['--grpc-target', '--grpc-root-cert', '--print-token']) {
+      expect(root, option).toContain(`\`${option}`)
+    }
+  })
+
+  it('capture the token alone the way they say to, with node rather than pnpm and turbo', async () => {
+    for (const readme of [await readFile(demoReadme, 'utf8'), await readFile(rootReadme, 'utf8')]) {
+      expect(readme).toContain('TOKEN=$(node apps/demo/dist/main.js --print-token')
+    }
   })
 })
 
@@ -94,6 +125,24 @@ describe('real mode against the emulator', () => {
     expect(response.status).toBe(200)
   })
 
+  it('yields a usable token to TOKEN=$(node apps/demo/dist/main.js --print-token …), as the READMEs show', async () => {
+    const script = `TOKEN=$("$0" "$1" --print-token --credentials "$2" --endpoint "$3") && printf '%s' "$TOKEN"`
+    const { stdout, stderr } = await run('sh', [
+      '-c',
+      script,
+      process.execPath,
+      main,
+      credentialsFile,
+      emulator.exchangeEndpoint,
+    ])
+    expect(stderr).toBe('')
+    expect(stdout).toMatch(/^v1\.[\w-]+\.[\w-]+$/)
+    const response = await fetch(`${emulator.url}/v1/whoami`, {
+      headers: { authorization: `Bearer ${stdout}` },
+    })
+    expect(response.status).toBe(200)
+  })
+
   it('makes one authenticated GET with --url and prints the status', async () => {
     const url = `${emulator.url}/v1/whoami`
     const { code, stdout } = await demo([
@@ -136,6 +185,18 @@ describe('real mode against the emulator', () => {
     expect(stderr).toContain('(ERR_CREDENTIALS_NOT_FOUND)')
   })
 
+  it('takes --grpc-target alone as real mode, not as the offline demo', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'nebius-auth-empty-home-'))
+    const { code, stdout, stderr } = await demo(
+      ['--grpc-target', '127.0.0.1:9', '--metadata-endpoint', 'http://127.0.0.1:9/v1/iam/sa/token'],
+      { PATH: '', HOME: home },
+    )
+    await rm(home, { recursive: true, force: true })
+    expect(stdout).not.toContain('offline')
+    expect(code).toBe(1)
+    expect(stderr).toContain('(ERR_CREDENTIALS_NOT_FOUND)')
+  })
+
   it('fails with one line and the error code when the exchange endpoint is unreachable', async () => {
     const { code, stderr } = await demo([
       '--credentials',
@@ -173,6 +234,9 @@ describe('real mode against the emulator', () => {
     ])
     expect(code).toBe(1)
     expect(stdout).toContain(`gRPC ${target} nebius.iam.v1.ProfileService/Get → UNAVAILABLE`)
+    // The reason, not just the status: without it an untrusted certificate looks like a server that is down.
+    expect(stdout).toMatch(/→ UNAVAILABLE: .*certificate/)
+    expect(stdout.trim().split('\n').at(-1)).not.toMatch(/v1\.[\w-]+\.[\w-]+/)
     expect(emulator.requests().filter((request) => request.path.includes('ProfileService'))).toEqual([])
   })
 })

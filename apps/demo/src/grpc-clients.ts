@@ -27,9 +27,12 @@ export interface GrpcEndpoint {
   readonly rootCert?: string | undefined
 }
 
-/** One `ProfileService/Get`; resolves with `OK` and the caller's ID, or the gRPC status name. */
+/**
+ * One `ProfileService/Get`; resolves with `OK` and the caller's ID, or the gRPC status name and the
+ * error's details (for UNAVAILABLE, the TLS or connection reason).
+ */
 export interface ProfileCall {
-  get(): Promise<{ status: string; id?: string }>
+  get(): Promise<{ status: string; id?: string; details?: string }>
   close(): void
 }
 
@@ -78,7 +81,7 @@ export function createProfileCall(
           client.Get({}, (error, response) => {
             if (error === null)
               resolve({ status: 'OK', id: response?.serviceAccountProfile?.info?.metadata?.id })
-            else resolve({ status: statusName(error.code) })
+            else resolve({ status: statusName(error.code), details: error.details })
           })
         }),
       close: () => {
@@ -102,8 +105,8 @@ export function createProfileCall(
             : undefined
         return { status: 'OK', id }
       } catch (error) {
-        const code = (error as { code?: number }).code
-        return { status: code === undefined ? 'UNKNOWN' : statusName(code) }
+        const { code, rawMessage } = error as { code?: number; rawMessage?: string }
+        return { status: code === undefined ? 'UNKNOWN' : statusName(code), details: rawMessage }
       }
     },
     close: () => undefined,

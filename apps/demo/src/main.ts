@@ -57,7 +57,8 @@ async function main(): Promise<number> {
     values['from-env'] ||
     values['print-token'] ||
     values.url !== undefined ||
-    values.grpc
+    values.grpc ||
+    values['grpc-target'] !== undefined
   if (!real) {
     if (values.endpoint !== undefined) {
       process.stderr.write(

@@ -32,9 +32,21 @@ export interface RealModeOptions {
 /** The Nebius docs' example call: `grpcurl … cpl.iam.api.nebius.cloud:443 nebius.iam.v1.ProfileService/Get`. */
 export const defaultGrpcTarget = 'cpl.iam.api.nebius.cloud:443'
 
+/**
+ * A server's or channel's error text as one line: the reason a call failed (an untrusted certificate,
+ * a refused connection) is what the user needs, but never the token, should a server echo it.
+ */
+function oneLine(text: string, token: string): string {
+  const masked = text.replaceAll(token, sanitizeToken(token))
+  // eslint-disable-next-line no-control-regex -- collapsing line breaks and control characters is the point
+  const line = masked.replace(/[\x00-\x1f\x7f]+/g, ' ').trim()
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line
+}
+
 async function callProfileService(
   options: RealModeOptions,
   provider: TokenProvider,
+  token: string,
   out: DemoConsole,
 ): Promise<boolean> {
   const target = options.grpcTarget ?? defaultGrpcTarget
@@ -45,9 +57,13 @@ async function callProfileService(
   const profiles = createProfileCall('grpc-js', { target, rootCert }, { provider, origins: [origin] })
   try {
     const result = await profiles.get()
-    out.line(
-      `gRPC ${target} nebius.iam.v1.ProfileService/Get → ${result.status}${result.id === undefined ? '' : ` (${result.id})`}`,
-    )
+    const outcome =
+      result.id !== undefined
+        ? ` (${result.id})`
+        : result.details === undefined || result.details === ''
+          ? ''
+          : `: ${oneLine(result.details, token)}`
+    out.line(`gRPC ${target} nebius.iam.v1.ProfileService/Get → ${result.status}${outcome}`)
     return result.status === 'OK'
   } finally {
     profiles.close()
@@ -96,7 +112,7 @@ export async function runRealMode(
       await response.body?.cancel()
       out.line(`GET ${target.href} → ${response.status}`)
     }
-    if (options.grpc && !(await callProfileService(options, provider, out))) return 1
+    if (options.grpc && !(await callProfileService(options, provider, token.token, out))) return 1
     return 0
   } catch (caught) {
     const code = NebiusAuthError.isInstance(caught)

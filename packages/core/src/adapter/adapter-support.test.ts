@@ -5,6 +5,7 @@ import { defaultProvider } from '../providers/default-provider.js'
 import type { NebiusAuthEvent } from '../common/events.js'
 import { cachedProvider } from '../cache/token-cache.js'
 import { NebiusAuthError } from '../common/errors.js'
+import { honours } from '../common/abortable.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from '../common/types.js'
 
 /** A provider that hands out token-1, token-2, … and refreshes only when told the current one was rejected. */
@@ -316,5 +317,53 @@ describe('tokens that cannot travel as a bearer token', () => {
     const authorizer = authorizerFor(handing('good-token', injected))
     const sentToken = await authorizer.tokenFor(allowedUrl)
     expect(await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken })).toBeUndefined()
+  })
+})
+
+describe('peekToken, the fast path', () => {
+  it("offers a cached provider's fresh token without a promise, and nothing before the first token", async () => {
+    const provider = cachedProvider(async () => ({ token: 'v1.fresh', expiresAt: Date.now() + 3_600_000 }))
+    const authorizer = createRequestAuthorizer({ provider }, { client: 'test' })
+    expect(authorizer.peekToken()).toBeUndefined()
+    expect(await authorizer.tokenFor('https://api.nebius.cloud/')).toBe('v1.fresh')
+    expect(authorizer.peekToken()).toBe('v1.fresh')
+    provider.close()
+  })
+
+  it('offers nothing for a provider without peek, which is always asked through getToken', () => {
+    const authorizer = createRequestAuthorizer({ provider: countingProvider() }, { client: 'test' })
+    expect(authorizer.peekToken()).toBeUndefined()
+  })
+
+  it('never offers a token that cannot travel as a bearer token; tokenFor reports it', async () => {
+    const provider: TokenProvider = {
+      peek: () => ({ token: 'v1.a\r\nx-evil: 1', expiresAt: Infinity }),
+      getToken: () => Promise.resolve({ token: 'v1.a\r\nx-evil: 1', expiresAt: Infinity }),
+    }
+    const authorizer = createRequestAuthorizer({ provider }, { client: 'test' })
+    expect(authorizer.peekToken()).toBeUndefined()
+    await expect(
+      authorizer.tokenFor(allowedUrl.replace('example.com', 'nebius.cloud')),
+    ).rejects.toMatchObject({
+      code: 'ERR_TOKEN_INVALID',
+    })
+  })
+
+  it('keeps the fast path for adapters built without a provider (the default provider passes peek through)', async () => {
+    const saved = process.env.NEBIUS_IAM_TOKEN
+    process.env.NEBIUS_IAM_TOKEN = 'v1.from-the-environment'
+    try {
+      const authorizer = createRequestAuthorizer(undefined, { client: 'test' })
+      expect(authorizer.peekToken()).toBeUndefined() // resolved lazily, on the first request
+      expect(await authorizer.tokenFor('https://api.nebius.cloud/')).toBe('v1.from-the-environment')
+      expect(authorizer.peekToken()).toBe('v1.from-the-environment')
+      // The same settled promise on every warm call, and the abort marker survives the wrappers.
+      expect(authorizer.provider.getToken()).toBe(authorizer.provider.getToken())
+      expect(honours(authorizer.provider)).toBe(true)
+      defaultProvider().close()
+    } finally {
+      if (saved === undefined) delete process.env.NEBIUS_IAM_TOKEN
+      else process.env.NEBIUS_IAM_TOKEN = saved
+    }
   })
 })

@@ -91,6 +91,13 @@ export interface RequestAuthorizer {
    */
   tokenFor(url: string | URL, signal?: AbortSignal): Promise<string | undefined>
   /**
+   * The fast path for a request already judged by {@link allows}: the provider's token when it is fresh
+   * and can be attached without waiting (see `TokenProvider.peek`), else `undefined`, and the adapter
+   * awaits {@link tokenFor} instead. Synchronous, starts nothing, allocates nothing for a cached token. A
+   * token that cannot travel as a bearer token is never offered here; `tokenFor` reports it.
+   */
+  peekToken(): string | undefined
+  /**
    * After a response: the fresh token to retry with exactly once, or `undefined` for no retry. Retries only
    * a 401 from an allowed origin to a request that carried our token, and only when the provider hands out
    * a different token (a static token is never retried). A failed refresh, or a fresh token that cannot be
@@ -210,6 +217,10 @@ export function createRequestAuthorizer(
   return {
     provider,
     allows,
+    peekToken() {
+      const current = provider.peek?.()
+      return current !== undefined && usable(current.token) ? current.token : undefined
+    },
     async tokenFor(url, signal) {
       if (!allows(url)) return undefined
       if (signal === undefined) return checked((await provider.getToken()).token)

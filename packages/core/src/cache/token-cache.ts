@@ -62,7 +62,7 @@ function errorCode(error: unknown): NebiusAuthErrorCode {
 export function cachedProvider(
   fetchToken: (signal: AbortSignal) => Promise<AccessToken>,
   options?: CacheOptions,
-): TokenProvider & { close(): void } {
+): TokenProvider & { close(): void; peek(): AccessToken | undefined } {
   if (typeof fetchToken !== 'function') throw new TypeError('fetchToken must be a function')
   const resolved = resolveCacheOptions(options)
   const { now, onEvent, name, refreshRatio, expiryMargin, refreshTimeout, random, store, storeKey } = resolved
@@ -347,6 +347,11 @@ export function cachedProvider(
         return served
       }
       return getTokenSlowly(options)
+    },
+    // The same test as getToken's hot path, without the promise: a token due for refresh is not offered,
+    // so the caller's getToken() starts that refresh.
+    peek(): AccessToken | undefined {
+      return served !== undefined && now() < refreshAt ? current : undefined
     },
     close(): void {
       if (closed) return

@@ -78,6 +78,19 @@ export interface TokenProvider {
    * `provider.close?.()`.
    */
   close?(): void
+  /**
+   * The token a `getToken()` call would hand out at once, or `undefined` when a caller must wait for it
+   * (nothing cached yet, a refresh due, the provider closed). Synchronous and free of side effects: it
+   * starts no refresh, so a caller who gets `undefined` calls `getToken()`, which does. Adapters use it to
+   * attach a fresh token without a promise per request. Optional: a provider without it is always asked
+   * through `getToken()`.
+   *
+   * @example
+   * ```ts
+   * const token = provider.peek?.()?.token ?? (await provider.getToken()).token
+   * ```
+   */
+  peek?(): AccessToken | undefined
 }
 
 /**

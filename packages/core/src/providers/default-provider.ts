@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto'
 
 import { fromEnvironment } from './from-environment.js'
-import type { TokenProvider } from '../common/types.js'
+import { markHonoursSignal } from '../common/abortable.js'
+import type { GetTokenOptions, TokenProvider } from '../common/types.js'
 
 // The variables fromEnvironment reads (HOME and PATH included: they decide which files and CLI it finds).
 const environmentNames = [
@@ -52,13 +53,16 @@ export function defaultProvider(): TokenProvider & { close(): void } {
   const existing = shared.get(key)
   if (existing !== undefined) return existing
   const provider = fromEnvironment()
-  const entry: TokenProvider & { close(): void } = {
-    getToken: (options) => provider.getToken(options),
+  // Passes fromEnvironment's own promise, peek and abort marker through, so adapters built without a
+  // provider keep the same warm path as those given one.
+  const entry: TokenProvider & { close(): void } = markHonoursSignal({
+    getToken: (options?: GetTokenOptions) => provider.getToken(options),
+    peek: () => provider.peek?.(),
     close() {
       if (shared.get(key) === entry) shared.delete(key)
       provider.close()
     },
-  }
+  })
   shared.set(key, entry)
   return entry
 }

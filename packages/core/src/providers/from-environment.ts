@@ -1,4 +1,4 @@
-import { abortable } from '../common/abortable.js'
+import { abortable, markHonoursSignal } from '../common/abortable.js'
 import { stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -339,18 +339,27 @@ export function fromEnvironment(options: FromEnvironmentOptions = {}): TokenProv
     return resolving
   }
 
-  return {
-    async getToken(callOptions?: GetTokenOptions): Promise<AccessToken> {
-      if (closed) throw providerClosedError()
-      callOptions?.signal?.throwIfAborted()
-      // A caller's signal ends that caller's wait only; the shared resolution goes on for the others.
-      const provider = resolved ?? (await abortable(resolveOnce(), callOptions?.signal))
-      return provider.getToken(callOptions)
+  async function resolveThenGet(callOptions?: GetTokenOptions): Promise<AccessToken> {
+    if (closed) throw providerClosedError()
+    callOptions?.signal?.throwIfAborted()
+    // A caller's signal ends that caller's wait only; the shared resolution goes on for the others.
+    const provider = resolved ?? (await abortable(resolveOnce(), callOptions?.signal))
+    return provider.getToken(callOptions)
+  }
+
+  // Every source it resolves to is one of core's own providers, which settle at once on an abort.
+  return markHonoursSignal({
+    getToken(callOptions?: GetTokenOptions): Promise<AccessToken> {
+      // Once resolved, the source's own promise goes out as it is: a warm call stays allocation-free.
+      return resolved === undefined ? resolveThenGet(callOptions) : resolved.getToken(callOptions)
+    },
+    peek(): AccessToken | undefined {
+      return resolved?.peek?.()
     },
     close(): void {
       closed = true
       resolved?.close?.()
       resolved = undefined
     },
-  }
+  })
 }

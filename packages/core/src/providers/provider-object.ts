@@ -23,6 +23,7 @@ export function providerObject(
   const provider = markHonoursSignal({
     getToken: cache.getToken.bind(cache),
     close: cache.close.bind(cache),
+    peek: cache.peek?.bind(cache) ?? (() => undefined),
   })
   Object.defineProperties(provider, {
     toString: { value: describe },

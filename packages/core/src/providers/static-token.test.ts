@@ -81,3 +81,13 @@ describe('staticToken close()', () => {
     await expect(provider.getToken()).rejects.toMatchObject({ code: 'ERR_PROVIDER_CLOSED' })
   })
 })
+
+describe('staticToken warm path', () => {
+  it('hands out one settled promise and offers its token through peek', async () => {
+    const provider = staticToken('v1.static')
+    expect(provider.getToken()).toBe(provider.getToken())
+    expect(provider.peek?.()).toBe(await provider.getToken())
+    provider.close()
+    expect(provider.peek?.()).toBeUndefined()
+  })
+})

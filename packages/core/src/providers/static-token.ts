@@ -1,4 +1,5 @@
 import type { AccessToken, GetTokenOptions, TokenProvider } from '../common/types.js'
+import { markHonoursSignal } from '../common/abortable.js'
 import { NebiusAuthError } from '../common/errors.js'
 import { concealToken } from '../common/sanitize.js'
 import { isBearerToken } from '../common/token-format.js'
@@ -56,9 +57,13 @@ export function staticToken(token: string): TokenProvider & { close(): void } {
   let accessToken: AccessToken | undefined = Object.freeze(
     concealToken({ token: trimmed, expiresAt: Number.POSITIVE_INFINITY }),
   )
+  // One settled promise for every call that is not aborted: a warm request allocates nothing.
+  let served: Promise<AccessToken> | undefined = Promise.resolve(accessToken)
   // The token stays in this closure, so neither util.inspect nor JSON.stringify of the provider shows it.
-  return {
+  // Marked as honouring the signal: every call settles at once, an aborted one with the signal's reason.
+  return markHonoursSignal({
     getToken(options?: GetTokenOptions): Promise<AccessToken> {
+      if (served !== undefined && options?.signal?.aborted !== true) return served
       // A throw inside the executor becomes the rejection, so an aborted caller still gets a promise.
       return new Promise((resolve) => {
         options?.signal?.throwIfAborted()
@@ -68,9 +73,13 @@ export function staticToken(token: string): TokenProvider & { close(): void } {
         resolve(accessToken)
       })
     },
+    peek(): AccessToken | undefined {
+      return accessToken
+    },
     /** Forgets the token; later calls reject with `ERR_PROVIDER_CLOSED`. */
     close(): void {
       accessToken = undefined
+      served = undefined
     },
-  }
+  })
 }

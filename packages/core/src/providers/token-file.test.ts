@@ -57,6 +57,19 @@ describe('tokenFile', () => {
     await expect(provider.getToken()).resolves.toMatchObject({ token: first })
   })
 
+  it('offers its token through peek within the check interval only, so a due check goes through getToken', async () => {
+    let clock = 0
+    await writeFile(path, first)
+    const provider = tokenFile(path, { now: () => clock })
+    expect(provider.peek?.()).toBeUndefined()
+    await provider.getToken()
+    clock = 999
+    expect(provider.peek?.()?.token).toBe(first)
+    clock = 1000
+    expect(provider.peek?.()).toBeUndefined()
+    provider.close()
+  })
+
   it('picks up a rewritten file once the check interval has passed', async () => {
     let clock = 0
     await writeFile(path, first)

@@ -183,6 +183,12 @@ export function tokenFile(path: string, options: TokenFileOptions = {}): TokenPr
       throwIfClosed()
       return accessToken
     },
+    peek(): AccessToken | undefined {
+      const current = snapshot
+      return current !== undefined && !closed && now() - current.checkedAt < checkInterval
+        ? current.accessToken
+        : undefined
+    },
     /** Forgets the token read from the file; later calls reject with `ERR_PROVIDER_CLOSED`. */
     close(): void {
       closed = true

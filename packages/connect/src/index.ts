@@ -15,5 +15,7 @@
  * @packageDocumentation
  */
 export { nebiusAuthInterceptor } from './nebius-auth-interceptor.js'
+export { nebiusBaseUrl } from './nebius-base-url.js'
+export type { NebiusBaseUrlOptions } from './nebius-base-url.js'
 // Re-exported as a type only, so users can type their options without importing core themselves.
 export type { NebiusAuthOptions } from '@nebius-auth/core/adapter'

@@ -79,6 +79,7 @@ describe('@nebius-auth/core/adapter entry', () => {
       'defaultNebiusOrigins',
       'isLoopbackHost',
       'isReplayableBody',
+      'nebiusServiceAddress',
       'parseURL',
       'redactClientRequest',
       'redactHeaders',

@@ -2,18 +2,11 @@
 // `buf build`, read by proto-loader), calling the emulator's TLS gRPC face through nebiusCredentials.
 import { execFile } from 'node:child_process'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 
 import { loadFileDescriptorSetFromBuffer, loadSync } from '@grpc/proto-loader'
 import { serviceAccount } from '@nebius-auth/core'
-import { startEmulator, type Emulator, type EmulatorGrpc } from '@nebius-auth/emulator'
-import ts from 'typescript'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-
-import { grpc, unary, type AnyClient, type ClientConstructor } from './clients.test-support.js'
-import { nebiusAddress } from './nebius-address.js'
-import { nebiusCredentials } from './nebius-credentials.js'
 import {
   codeBlock,
   protosFolder,
@@ -22,9 +15,17 @@ import {
   typecheck,
   userProject,
   type UserProject,
-} from './nebius-protos.test-support.js'
+} from '@nebius-auth/adapter-fixtures/nebius-protos'
+import { startEmulator, type Emulator, type EmulatorGrpc } from '@nebius-auth/emulator'
+import ts from 'typescript'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { grpc, unary, type AnyClient, type ClientConstructor } from './clients.test-support.js'
+import { nebiusAddress } from './nebius-address.js'
+import { nebiusCredentials } from './nebius-credentials.js'
 
 const run = promisify(execFile)
+const packageRoot = dirname(import.meta.dirname)
 // The README's example runs in a child process with the workspace's grpc-js, so once, not per grpc-js line.
 const firstLine = process.env.GRPC_JS_LINE !== '1.10'
 const loaderOptions = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true }
@@ -51,7 +52,7 @@ describe.skipIf(skipReason !== undefined)("grpc-js over Nebius's own protos", ()
   let services: ReturnType<typeof loadFileDescriptorSetFromBuffer>
 
   beforeAll(async () => {
-    guide = await readme('README.md')
+    guide = await readme(packageRoot)
     const packages = [
       '@grpc/grpc-js',
       '@grpc/proto-loader',
@@ -60,7 +61,7 @@ describe.skipIf(skipReason !== undefined)("grpc-js over Nebius's own protos", ()
       '@types/node',
       'google-proto-files',
     ]
-    project = await userProject(packages, codeBlock(guide, 'yaml', 'version: v2'))
+    project = await userProject(packageRoot, packages, { 'buf.yaml': codeBlock(guide, 'yaml', 'modules:') })
     await project.buf(codeBlock(guide, 'sh', 'npx buf build'))
     services = loadFileDescriptorSetFromBuffer(
       await readFile(join(project.folder, 'nebius.binpb')),

@@ -1,7 +1,7 @@
 /**
- * Nebius's own .proto files, set up in a scratch project exactly as this package's README tells users: the
- * protos under `protos/`, protovalidate's `validate.proto`, npm's `google-proto-files`, the README's
- * `buf.yaml`, then the README's `buf build` command. The protos come from the folder named by
+ * Nebius's own .proto files, set up in a scratch project exactly as the grpc and connect READMEs tell users:
+ * the protos under `protos/`, protovalidate's `validate.proto`, npm's `google-proto-files`, the README's
+ * `buf.yaml` (and `buf.gen.yaml`), then the README's `buf build` or `buf generate` command. The protos come from the folder named by
  * `NEBIUS_API_PROTOS` (holding `nebius/` and `buf/validate/`, as Nebius and protovalidate publish them);
  * CI sets it, and without it these tests are skipped with the reason printed.
  */
@@ -9,13 +9,11 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, realpath, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
-
-/** This package's folder. */
-export const packageRoot = dirname(import.meta.dirname)
 
 /** The folder of Nebius's protos, or undefined. */
 export const protosFolder: string | undefined = process.env.NEBIUS_API_PROTOS?.trim() || undefined
@@ -43,15 +41,15 @@ export function codeBlock(markdown: string, language: string, marker: string): s
   return block
 }
 
-/** Reads one of the workspace's READMEs. */
-export function readme(path: string): Promise<string> {
-  return readFile(join(packageRoot, path), 'utf8')
+/** Reads a package's README. */
+export function readme(packageRoot: string): Promise<string> {
+  return readFile(join(packageRoot, 'README.md'), 'utf8')
 }
 
-/** A scratch project: `node_modules` links to this package's copies, and Nebius's protos as the README lays them out. */
+/** A scratch project: `node_modules` links to a package's copies, and Nebius's protos as the README lays them out. */
 export interface UserProject {
   readonly folder: string
-  /** Runs a command of the README (`npx buf …`) with this package's buf, in the project. */
+  /** Runs a command of the README (`npx buf …`) with the package's buf, in the project. */
   buf(commandLine: string): Promise<void>
 }
 
@@ -60,8 +58,15 @@ async function link(target: string, path: string): Promise<void> {
   await symlink(await realpath(target), path)
 }
 
-/** Makes the project, links `packages` from this package's node_modules and writes `buf.yaml`. */
-export async function userProject(packages: readonly string[], bufYaml: string): Promise<UserProject> {
+/**
+ * Makes the project for the package at `packageRoot`: links `packages` from its node_modules (the package
+ * itself by its name, `@types/node` from the workspace's) and writes `files` (`buf.yaml`, …).
+ */
+export async function userProject(
+  packageRoot: string,
+  packages: readonly string[],
+  files: Readonly<Record<string, string>>,
+): Promise<UserProject> {
   if (protosFolder === undefined) throw new Error(skipReason)
   const folder = await mkdtemp(join(tmpdir(), 'nebius-protos-'))
   await writeFile(join(folder, 'package.json'), '{ "type": "module" }\n')
@@ -78,7 +83,7 @@ export async function userProject(packages: readonly string[], bufYaml: string):
   // `git clone …/nebius/api protos` and `git clone …/bufbuild/protovalidate`, as the README says.
   await link(join(protosFolder, 'nebius'), join(folder, 'protos', 'nebius'))
   await link(join(protosFolder, 'buf'), join(folder, 'protovalidate', 'proto', 'protovalidate', 'buf'))
-  await writeFile(join(folder, 'buf.yaml'), bufYaml)
+  for (const [name, text] of Object.entries(files)) await writeFile(join(folder, name), text)
   const bufBin = join(packageRoot, 'node_modules', '@bufbuild', 'buf', 'bin', 'buf')
   return {
     folder,
@@ -95,7 +100,7 @@ export async function userProject(packages: readonly string[], bufYaml: string):
 
 /** Type-checks files of a project with `tsc --strict`, as a user's `strict` tsconfig would; throws tsc's output. */
 export async function typecheck(folder: string, files: readonly string[]): Promise<void> {
-  const tsc = join(packageRoot, '../../node_modules/typescript/bin/tsc')
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
   const flags = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--target', 'es2022']
   try {
     await run(process.execPath, [tsc, ...flags, '--types', 'node', ...files], { cwd: folder })

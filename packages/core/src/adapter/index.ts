@@ -8,5 +8,8 @@ export { redactClientRequest, redactedBearer, redactHeaders } from './redaction.
 export { createOriginMatcher, defaultNebiusOrigins, isLoopbackHost } from './origins.js'
 export type { OriginsOption } from './origins.js'
 export { isReplayableBody, parseURL } from './request-parts.js'
+// A Nebius service's address, for @nebius-auth/grpc's nebiusAddress and @nebius-auth/connect's nebiusBaseUrl.
+export { nebiusServiceAddress } from './nebius-service-address.js'
+export type { NebiusServiceAddressOptions } from './nebius-service-address.js'
 // The error base class, so an adapter can recognise core's errors (isInstance) without the root entry.
 export { NebiusAuthError } from '../common/errors.js'

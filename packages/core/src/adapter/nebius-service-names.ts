@@ -1,10 +1,10 @@
 // Nebius services whose address is not named after their package. Each service in Nebius's public protos
 // (github.com/nebius/api) declares `option (api_service_name) = "…"`, and the official SDKs dial
 // `{api_service_name}.{domain}`; when that name is the package's second part (`nebius.compute.v1.*` →
-// `compute`) nebiusAddress derives it, so only the others are listed. Made once from the protos at nebius/api
-// commit 51010021ae6b, per `service` block: the package name, the service name and its api_service_name,
-// keeping the rows where the name differs from the package's second part. nebius-protos.test.ts checks
-// every address of the protos' endpoints.md against nebiusAddress when the protos are at hand.
+// `compute`) nebiusServiceAddress derives it, so only the others are listed. Made once from the protos at
+// nebius/api commit 51010021ae6b, per `service` block: the package name, the service name and its api_service_name,
+// keeping the rows where the name differs from the package's second part. @nebius-auth/grpc's
+// grpc-js.nebius-protos.test.ts checks every address in the protos' endpoints.md when the protos are at hand.
 
 /** Full service name → `api_service_name`, for the services not named after their package. */
 export const apiServiceNames: ReadonlyMap<string, string> = new Map([

@@ -6,9 +6,9 @@ describe('channelOrigin', () => {
   it.each([
     ['cpl.iam.api.nebius.cloud:443', true, 'https://cpl.iam.api.nebius.cloud'],
     ['cpl.iam.api.nebius.cloud', true, 'https://cpl.iam.api.nebius.cloud'],
-    ['dns:compute.api.eu.nebius.cloud:443', true, 'https://compute.api.eu.nebius.cloud'],
-    ['dns:///compute.api.eu.nebius.cloud', true, 'https://compute.api.eu.nebius.cloud'],
-    ['dns://8.8.8.8/compute.api.eu.nebius.cloud:8443', true, 'https://compute.api.eu.nebius.cloud:8443'],
+    ['dns:compute.api.nebius.cloud:443', true, 'https://compute.api.nebius.cloud'],
+    ['dns:///compute.api.nebius.cloud', true, 'https://compute.api.nebius.cloud'],
+    ['dns://8.8.8.8/compute.api.nebius.cloud:8443', true, 'https://compute.api.nebius.cloud:8443'],
     ['localhost:50051', false, 'http://localhost:50051'],
     ['ipv4:127.0.0.1:50051', false, 'http://127.0.0.1:50051'],
     ['ipv6:[::1]:50051', true, 'https://[::1]:50051'],

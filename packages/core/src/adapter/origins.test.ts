@@ -7,7 +7,7 @@ const url = (value: string) => new URL(value)
 describe('createOriginMatcher', () => {
   it('allows Nebius API hosts over https by default', () => {
     const allowed = createOriginMatcher()
-    expect(allowed(url('https://compute.api.eu.nebius.cloud/v1/instances'))).toBe(true)
+    expect(allowed(url('https://compute.api.nebius.cloud/'))).toBe(true)
     expect(allowed(url('https://auth.eu.nebius.com/oauth2/token/exchange'))).toBe(true)
   })
 

@@ -9,7 +9,7 @@
  * @example
  * ```ts
  * const list: OriginsOption = ['https://*.nebius.cloud', 'http://127.0.0.1:8080']
- * const predicate: OriginsOption = (url) => url.hostname.endsWith('.api.eu.nebius.cloud')
+ * const predicate: OriginsOption = (url) => url.hostname.endsWith('.api.nebius.cloud')
  * ```
  */
 export type OriginsOption = readonly string[] | ((url: URL) => boolean)
@@ -44,7 +44,7 @@ const patternSyntax = /^(https?):\/\/(\*\.)?(\[[0-9a-f:.]+\]|[^/:?#@[\]\s*]+)(?:
  * ```ts
  * isLoopbackHost('127.0.0.1') // true
  * isLoopbackHost('localhost.') // false
- * isLoopbackHost('api.eu.nebius.cloud') // false
+ * isLoopbackHost('api.nebius.cloud') // false
  * ```
  */
 export function isLoopbackHost(hostname: string): boolean {

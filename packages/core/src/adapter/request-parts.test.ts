@@ -5,7 +5,7 @@ import { isReplayableBody, parseURL } from './request-parts.js'
 
 describe('parseURL', () => {
   it('parses an absolute URL', () => {
-    expect(parseURL('https://api.eu.nebius.cloud/v1?a=1')?.host).toBe('api.eu.nebius.cloud')
+    expect(parseURL('https://api.nebius.cloud/v1?a=1')?.host).toBe('api.nebius.cloud')
   })
 
   it('returns undefined for a relative or malformed URL instead of throwing', () => {
@@ -14,7 +14,7 @@ describe('parseURL', () => {
   })
 
   it('returns a URL object as it is', () => {
-    const url = new URL('https://api.eu.nebius.cloud/')
+    const url = new URL('https://api.nebius.cloud/')
     expect(parseURL(url)).toBe(url)
   })
 })

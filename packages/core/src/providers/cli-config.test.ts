@@ -14,7 +14,7 @@ default: prod
 profiles:
   prod:
     auth-type: service account
-    endpoint: api.eu.nebius.cloud
+    endpoint: api.nebius.cloud
     service-account-id: serviceaccount-e00prod
     public-key-id: publickey-e00prod
     private-key-file-path: ~/.nebius/prod.pem
@@ -51,7 +51,7 @@ describe('parseCliConfig', () => {
     expect(config.profiles.get('prod')).toEqual({
       name: 'prod',
       authType: 'service account',
-      endpoint: 'api.eu.nebius.cloud',
+      endpoint: 'api.nebius.cloud',
       serviceAccountId: 'serviceaccount-e00prod',
       publicKeyId: 'publickey-e00prod',
       privateKeyFilePath: '/home/ada/.nebius/prod.pem',

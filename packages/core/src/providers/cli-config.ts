@@ -29,7 +29,7 @@ export interface CliProfile {
   readonly federatedSubjectCredentialsFilePath?: string
   /** `impersonate-service-account-id`: the service account that whatever the profile yields acts as. */
   readonly impersonateServiceAccountId?: string
-  /** The API endpoint host, such as `api.eu.nebius.cloud`; informational, see `fromEnvironment`. */
+  /** The API domain, such as `api.nebius.cloud`: service addresses are `{api_service_name}.{endpoint}`. */
   readonly endpoint?: string
 }
 

@@ -120,7 +120,7 @@ function describeError(error: unknown): string {
  * but is broken (`ERR_CONFIG_INVALID`, `ERR_PROFILE_NOT_FOUND`, `ERR_ENV_TOKEN_INVALID`) stops the
  * search with its own error rather than silently using something else.
  *
- * The profile's `endpoint` is the API host (such as `api.eu.nebius.cloud`), not the token exchange
+ * The profile's `endpoint` is the API host (such as `api.nebius.cloud`), not the token exchange
  * endpoint, and Nebius documents no mapping from one to the other, so it is not used: pass `endpoint`.
  *
  * @param options - See {@link FromEnvironmentOptions}.

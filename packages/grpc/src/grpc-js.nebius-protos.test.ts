@@ -201,3 +201,11 @@ describe.skipIf(skipReason !== undefined)("grpc-js over Nebius's own protos", ()
     expect(checked).toBeGreaterThan(70)
   })
 })
+
+describe("the repository README's grpc-js example", () => {
+  it('is the quick start this package tests, word for word', async () => {
+    const marker = 'loadFileDescriptorSetFromBuffer'
+    const root = await readme(join(packageRoot, '../..'))
+    expect(codeBlock(root, 'ts', marker)).toBe(codeBlock(await readme(packageRoot), 'ts', marker))
+  })
+})

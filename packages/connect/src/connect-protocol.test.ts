@@ -51,4 +51,35 @@ describe('nebiusAuthInterceptor over createConnectTransport', () => {
     expect(server.authorizations).toHaveLength(3)
     expect(server.authorizations[2]).not.toBe(server.authorizations[1])
   })
+
+  it('replays a server stream once with a fresh token when the end of the stream refuses a revoked one', async () => {
+    const client = test([server.url])
+    await client.whoami({})
+    context.emulator.revoke()
+    const remaining: number[] = []
+    for await (const message of client.countdown({ count: 2, intervalMs: 1 }))
+      remaining.push(message.remaining)
+    expect(remaining).toEqual([1, 0])
+    const [, refused, fresh, ...more] = server.authorizations
+    expect(refused).toBe(server.authorizations[0])
+    expect(fresh).toMatch(/^Bearer v1\./)
+    expect(fresh).not.toBe(refused)
+    expect(more).toEqual([])
+  })
+
+  it('never replays a server stream refused after its first message, but the next call gets a new token', async () => {
+    const client = test([server.url])
+    const remaining: number[] = []
+    const error = await (async () => {
+      for await (const message of client.countdown({ count: 3, intervalMs: 50 })) {
+        remaining.push(message.remaining)
+        context.emulator.revoke()
+      }
+    })().catch((caught: unknown) => ConnectError.from(caught))
+    expect(error).toMatchObject({ code: Code.Unauthenticated })
+    expect(remaining).toEqual([2])
+    expect(server.authorizations).toHaveLength(1)
+    await client.whoami({})
+    expect(server.authorizations[1]).not.toBe(server.authorizations[0])
+  })
 })

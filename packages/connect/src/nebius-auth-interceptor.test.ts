@@ -99,17 +99,51 @@ describe('nebiusAuthInterceptor over createGrpcTransport', () => {
     expect(sent('/nebius.iam.v1.ProfileService/Get')).toEqual(['Bearer v1.not.live'])
   })
 
-  it('never replays a streaming request, but the next call gets a new token', async () => {
+  it('refreshes once and replays a server stream refused before its first message', async () => {
+    const { test } = clients()
+    await test.whoami({})
+    const exchanges = context.emulator.stats().exchanges.accepted
+    context.emulator.revoke()
+    context.emulator.clearRequests()
+    const remaining: number[] = []
+    for await (const message of test.countdown({ count: 3, intervalMs: 1 })) remaining.push(message.remaining)
+    expect(remaining).toEqual([2, 1, 0])
+    const [first, second, ...more] = sent('/nebius_auth.emulator.v1.TestService/Countdown')
+    expect(second).toMatch(/^Bearer v1\./)
+    expect(second).not.toBe(first)
+    expect(more).toEqual([])
+    expect(context.emulator.stats().exchanges.accepted - exchanges).toBe(1)
+  })
+
+  it('lets a second Unauthenticated of a server stream reach the caller', async () => {
     const provider = countingProvider()
-    const { test } = clients({ provider })
     const error = await rejection(
       (async () => {
-        for await (const _message of test.countdown({ count: 2, intervalMs: 1 }))
+        for await (const _message of clients({ provider }).test.countdown({ count: 2, intervalMs: 1 }))
           expect.fail('no message may arrive')
       })(),
     )
     expect(error.code).toBe(Code.Unauthenticated)
-    expect(sent('/nebius_auth.emulator.v1.TestService/Countdown')).toEqual(['Bearer token-1'])
+    expect(sent('/nebius_auth.emulator.v1.TestService/Countdown')).toEqual([
+      'Bearer token-1',
+      'Bearer token-2',
+    ])
+    provider.close()
+  })
+
+  it('never replays a bidi stream, but the next call gets a new token', async () => {
+    const provider = countingProvider()
+    const { test } = clients({ provider })
+    async function* texts() {
+      yield { text: 'a' }
+    }
+    const error = await rejection(
+      (async () => {
+        for await (const _message of test.chat(texts())) expect.fail('no message may arrive')
+      })(),
+    )
+    expect(error.code).toBe(Code.Unauthenticated)
+    expect(sent('/nebius_auth.emulator.v1.TestService/Chat')).toEqual(['Bearer token-1'])
     await rejection(test.whoami({}))
     expect(sent('/nebius_auth.emulator.v1.TestService/Whoami')[0]).toBe('Bearer token-2')
     provider.close()

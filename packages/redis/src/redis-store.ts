@@ -76,7 +76,7 @@ function commandSender(client: RedisCommandClient): (args: string[]) => Promise<
  * only while it still holds that value. Errors and timeouts reject; the provider then exchanges on its
  * own, so a Redis outage costs sharing, never a request.
  *
- * @param client - A connected node-redis 4 or 5 client (`createClient()`), or an ioredis 5 client
+ * @param client - A connected node-redis 4.7 or 5 client (`createClient()`), or an ioredis 5 client
  *   (`new Redis(url)`).
  * @example
  * ```ts

@@ -104,7 +104,11 @@ export function storeExchange(
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        reject(new NebiusAuthError('ERR_STORE_TIMEOUT', `The token store took over ${storeTimeout} ms`))
+        reject(
+          new NebiusAuthError('ERR_STORE_TIMEOUT', `The token store took over ${storeTimeout} ms`, {
+            transient: true,
+          }),
+        )
       }, storeTimeout)
       // A hung store must not keep the process alive; the exchange that follows has its own timers.
       unrefTimer(timer)

@@ -275,7 +275,7 @@ describe('cachedProvider refresh timeout', () => {
     const provider = cachedProvider(source.fetchToken, { refreshTimeout: 5 * second })
     const waiting = provider.getToken()
     vi.advanceTimersByTime(5 * second)
-    await expect(waiting).rejects.toMatchObject({ code: 'ERR_REFRESH_TIMEOUT' })
+    await expect(waiting).rejects.toMatchObject({ code: 'ERR_REFRESH_TIMEOUT', transient: true })
     expect(source.last().signal.aborted).toBe(true)
   })
 

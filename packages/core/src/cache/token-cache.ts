@@ -186,6 +186,7 @@ export function cachedProvider(
           const error = new NebiusAuthError(
             'ERR_REFRESH_TIMEOUT',
             `fetchToken took over ${refreshTimeout} ms`,
+            { transient: true },
           )
           fail(record, startedAt, error)
           record.controller.abort(error)

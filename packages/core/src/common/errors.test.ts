@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises'
 
 import { describe, expect, it } from 'vitest'
 
-import { CredentialsError, errorCodes, findNebiusAuthError, NebiusAuthError } from './errors.js'
+import {
+  CredentialsError,
+  errorCodes,
+  findNebiusAuthError,
+  NebiusAuthError,
+  TokenExchangeError,
+} from './errors.js'
 
 describe('NebiusAuthErrorCode', () => {
   it("is exactly the set of codes in the README's table of errors", async () => {
@@ -40,6 +46,20 @@ describe('findNebiusAuthError', () => {
     circular.cause = circular
     for (const value of [new Error('x'), 'text', undefined, null, circular]) {
       expect(findNebiusAuthError(value)).toBeUndefined()
+    }
+  })
+})
+
+describe('NebiusAuthError.transient', () => {
+  it('is false unless the error is created as transient', () => {
+    expect(new CredentialsError('ERR_CREDENTIALS_NOT_FOUND', 'nothing found').transient).toBe(false)
+    expect(new NebiusAuthError('ERR_STORE_TIMEOUT', 'slow', { transient: true }).transient).toBe(true)
+  })
+
+  it("agrees with a TokenExchangeError's retryable", () => {
+    for (const retryable of [true, false]) {
+      const error = new TokenExchangeError('ERR_EXCHANGE_UNAVAILABLE', 'down', { status: 503, retryable })
+      expect(error).toMatchObject({ retryable, transient: retryable })
     }
   })
 })

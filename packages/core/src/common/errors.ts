@@ -58,15 +58,18 @@ export const errorCodes = [
 ] as const
 
 /**
- * Options shared by every error constructor: the ES2022 `cause`.
+ * Options shared by every error constructor: the ES2022 `cause`, and whether the failure is transient.
  *
  * @example
  * ```ts
  * throw new CredentialsError('ERR_KEY_INVALID', 'the key file is empty', { cause: error })
+ * throw new NebiusAuthError('ERR_STORE_TIMEOUT', 'the store took over 1000 ms', { transient: true })
  * ```
  */
 export interface NebiusAuthErrorOptions {
   cause?: unknown
+  /** Whether a later attempt may succeed (see {@link NebiusAuthError.transient}). Default `false`. */
+  transient?: boolean
 }
 
 /**
@@ -84,10 +87,27 @@ export interface NebiusAuthErrorOptions {
 export class NebiusAuthError extends Error {
   /** A stable, documented identifier such as `ERR_KEY_INVALID`. */
   readonly code: NebiusAuthErrorCode
+  /**
+   * True when the failure is an outage a later attempt may get past, with the same credentials: the token
+   * exchange could not be reached or kept failing (`ERR_EXCHANGE_UNAVAILABLE`, where it equals
+   * {@link TokenExchangeError.retryable}), the VM metadata service was down, slow or answered 5xx or 429
+   * (`ERR_METADATA_UNAVAILABLE`), the token store timed out (`ERR_STORE_TIMEOUT`), or a refresh took too
+   * long (`ERR_REFRESH_TIMEOUT`). False for everything retrying cannot fix: missing or refused credentials,
+   * an invalid response, a closed provider. Adapters map it to the client's "try again" signal, e.g. gRPC's
+   * `UNAVAILABLE` instead of `UNAUTHENTICATED`.
+   *
+   * @example
+   * ```ts
+   * const error = await provider.getToken().catch((error: unknown) => error)
+   * if (NebiusAuthError.isInstance(error) && error.transient) scheduleRetry()
+   * ```
+   */
+  readonly transient: boolean
 
   constructor(code: NebiusAuthErrorCode, message: string, options?: NebiusAuthErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
+    this.transient = options?.transient === true
     Object.defineProperty(this, marker, { value: true })
   }
 
@@ -173,11 +193,12 @@ export class TokenExchangeError extends NebiusAuthError {
   readonly error?: string
   /** RFC 6749 §5.2 `error_description` from the server, when it sent one. */
   readonly errorDescription?: string
-  /** Whether trying again later may succeed. */
+  /** Whether trying again later may succeed; the same as {@link NebiusAuthError.transient}. */
   readonly retryable: boolean
 
+  /** `transient` always equals `retryable`: the exchange's own word on whether trying later may help. */
   constructor(code: NebiusAuthErrorCode, message: string, details: TokenExchangeErrorDetails) {
-    super(code, message, details)
+    super(code, message, { cause: details.cause, transient: details.retryable })
     if (details.status !== undefined) this.status = details.status
     if (details.error !== undefined) this.error = details.error
     if (details.errorDescription !== undefined) this.errorDescription = details.errorDescription

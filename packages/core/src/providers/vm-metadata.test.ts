@@ -49,11 +49,13 @@ function provider(options: Parameters<typeof vmMetadata>[0]): ReturnType<typeof 
   return created
 }
 
-async function errorOf(promise: Promise<unknown>): Promise<{ code?: string; message: string }> {
+async function errorOf(
+  promise: Promise<unknown>,
+): Promise<{ code?: string; message: string; transient?: boolean }> {
   try {
     await promise
   } catch (error) {
-    return error as { code?: string; message: string }
+    return error as { code?: string; message: string; transient?: boolean }
   }
   throw new Error('expected a rejection')
 }
@@ -108,12 +110,22 @@ describe('vmMetadata', () => {
     const error = await errorOf(provider({ endpoint }).getToken())
     expect(error.code).toBe('ERR_METADATA_UNAVAILABLE')
     expect(error.message).toContain('HTTP 404')
+    expect(error.transient).toBe(false)
+  })
+
+  it('reports a 503 and a 429 as a transient ERR_METADATA_UNAVAILABLE', async () => {
+    for (const status of [503, 429]) {
+      const { endpoint } = await serve(json({ error: 'busy' }, status))
+      const error = await errorOf(provider({ endpoint }).getToken())
+      expect(error).toMatchObject({ code: 'ERR_METADATA_UNAVAILABLE', transient: true })
+    }
   })
 
   it('reports a closed port as ERR_METADATA_UNAVAILABLE', async () => {
     const { endpoint } = await serve(json({}))
     await new Promise((resolve) => servers.pop()!.close(resolve))
-    expect((await errorOf(provider({ endpoint }).getToken())).code).toBe('ERR_METADATA_UNAVAILABLE')
+    const error = await errorOf(provider({ endpoint }).getToken())
+    expect(error).toMatchObject({ code: 'ERR_METADATA_UNAVAILABLE', transient: true })
   })
 
   it('gives up on a silent server after the timeout', async () => {
@@ -121,6 +133,7 @@ describe('vmMetadata', () => {
     const error = await errorOf(provider({ endpoint, timeout: 100 }).getToken())
     expect(error.code).toBe('ERR_METADATA_UNAVAILABLE')
     expect(error.message).toContain('did not answer within 100 ms')
+    expect(error.transient).toBe(true)
   })
 
   it('reports a dropped connection as ERR_METADATA_UNAVAILABLE', async () => {

@@ -34,12 +34,29 @@ export interface VmMetadataOptions extends CacheOptions {
 // RFC 3339 §5.6 date-time: a full date, a time and a mandatory offset ("Z" or ±hh:mm).
 const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/
 
-function unavailable(endpoint: string, reason: string, cause?: unknown): CredentialsError {
+/**
+ * `transient`: the service was down, slow or overloaded, which a later request may get past; a VM without a
+ * service account (404) or a refusal is answered the same way every time.
+ */
+function unavailable(
+  endpoint: string,
+  reason: string,
+  transient: boolean,
+  cause?: unknown,
+): CredentialsError {
   return new CredentialsError(
     'ERR_METADATA_UNAVAILABLE',
     `The VM metadata service at ${endpoint} ${reason}`,
-    cause === undefined ? undefined : { cause },
+    {
+      transient,
+      ...(cause === undefined ? {} : { cause }),
+    },
   )
+}
+
+/** Statuses of a service that is there but cannot answer now (RFC 9110 §15.6, RFC 6585 §4). */
+function isTransientStatus(status: number): boolean {
+  return status === 429 || status >= 500
 }
 
 function invalid(endpoint: string, reason: string): CredentialsError {
@@ -116,8 +133,9 @@ export function parseMetadataResponse(body: string, endpoint: string, requestedA
  *
  * The token is cached and refreshed in the background like any other (see `cachedProvider`). Errors are
  * `CredentialsError`s: `ERR_METADATA_UNAVAILABLE` (no answer within `timeout`, a network error or a
- * non-200 status, which includes a VM without a service account) and `ERR_METADATA_INVALID_RESPONSE`
- * (not JSON, no `access_token`, no valid `expires_at`, an expired token). Responses are never quoted.
+ * non-200 status, which includes a VM without a service account; `transient` when the service was
+ * unreachable, slow, or answered 5xx or 429) and `ERR_METADATA_INVALID_RESPONSE` (not JSON, no
+ * `access_token`, no valid `expires_at`, an expired token). Responses are never quoted.
  *
  * @param options - See {@link VmMetadataOptions}.
  *
@@ -153,6 +171,7 @@ export function vmMetadata(options: VmMetadataOptions = {}): TokenProvider & { c
       throw unavailable(
         endpoint,
         timedOut ? `did not answer within ${timeout} ms` : 'cannot be reached',
+        true,
         error,
       )
     }
@@ -161,9 +180,11 @@ export function vmMetadata(options: VmMetadataOptions = {}): TokenProvider & { c
       body = await response.text()
     } catch (error) {
       if (signal.aborted) throw error
-      throw unavailable(endpoint, 'dropped the connection', error)
+      throw unavailable(endpoint, 'dropped the connection', true, error)
     }
-    if (response.status !== 200) throw unavailable(endpoint, `answered HTTP ${response.status}`)
+    if (response.status !== 200) {
+      throw unavailable(endpoint, `answered HTTP ${response.status}`, isTransientStatus(response.status))
+    }
     return parseMetadataResponse(body, endpoint, requestedAt)
   }
 

@@ -1,8 +1,9 @@
 /**
  * The gRPC status a call ends with when no token could be had. gRPC's own guidance for credentials that
- * fail: a transient cause (the exchange is down, a timeout) is UNAVAILABLE, which callers' retry policies
- * treat as retryable; anything else (no credentials, a refused key) is UNAUTHENTICATED. The core error
- * rides along as `cause`, so `NebiusAuthError.isInstance(error.cause)` tells the two apart from a server's.
+ * fail: a transient cause (core's `transient`: the exchange or the VM metadata service is down, a timeout)
+ * is UNAVAILABLE, which callers' retry policies treat as retryable; anything else (no credentials, a
+ * refused key) is UNAUTHENTICATED. The core error rides along as `cause`, so
+ * `NebiusAuthError.isInstance(error.cause)` tells the two apart from a server's.
  */
 import { Metadata, status as GrpcStatus, type StatusObject } from '@grpc/grpc-js'
 import { NebiusAuthError } from '@nebius-auth/core/adapter'
@@ -11,10 +12,6 @@ import { redactTokens } from './token-redaction.js'
 
 /** A status object with the error that caused it; grpc-js copies its fields onto the ServiceError. */
 export type FailureStatus = StatusObject & { cause?: unknown }
-
-function isRetryable(error: unknown): boolean {
-  return NebiusAuthError.isInstance(error) && (error as { retryable?: unknown }).retryable === true
-}
 
 /**
  * What to pass on as `cause`. Core's errors are sanitized already. A foreign provider's error is passed on
@@ -35,7 +32,10 @@ export function tokenFailureStatus(error: unknown, tokens: readonly string[] = [
   const reason = error instanceof Error ? error.message : 'the token provider failed'
   const redacted = redactTokens(reason, tokens)
   return {
-    code: isRetryable(error) ? GrpcStatus.UNAVAILABLE : GrpcStatus.UNAUTHENTICATED,
+    code:
+      NebiusAuthError.isInstance(error) && error.transient
+        ? GrpcStatus.UNAVAILABLE
+        : GrpcStatus.UNAUTHENTICATED,
     details: `nebius-auth: no access token: ${redacted}`,
     metadata: new Metadata(),
     cause: safeCause(error, reason, redacted),

@@ -1,0 +1,338 @@
+/**
+ * What the attempts of one authenticated gRPC call share, whichever way the call was set up (see
+ * authenticated-call.ts): the caller's listener, the tokens the attempts sent, the hold-back and the one
+ * retry after UNAUTHENTICATED, and the end of the call with every sent token redacted from its status.
+ *
+ * The retry: UNAUTHENTICATED to our token asks the provider for a different one (compare-and-refresh), and a
+ * call whose request is one message (unary, server streaming) that has received nothing yet is sent again,
+ * exactly once. Calls that stream their requests are never replayed.
+ *
+ * An attempt carries the token on the caller's own Metadata only while grpc-js starts it: grpc-js copies the
+ * metadata when a call starts (its resolving call clones it first thing), and the entry is removed again
+ * right after. So a Metadata the caller reuses never holds our token when they next see it: it is neither
+ * mistaken for their own authorization by a later call nor sent by a client without our interceptor.
+ *
+ * Nothing here may throw into a promise chain: a channel closed while the call waited, or a token metadata
+ * cannot carry, ends the call with a status like any other failure, never as an unhandled rejection.
+ */
+import {
+  status as GrpcStatus,
+  type InterceptingListener,
+  type InterceptorOptions,
+  type Metadata,
+  type NextCall,
+  type StatusObject,
+} from '@grpc/grpc-js'
+import { bearer, type RequestAuthorizer } from '@nebius-auth/core/adapter'
+
+import { localStatus } from './call-failure.js'
+import { redactStatus, type RecentTokens } from './token-redaction.js'
+
+/** One call grpc-js made for us: below the interceptor, one per attempt. */
+export type Attempt = ReturnType<NextCall>
+export type MessageContext = Parameters<Attempt['sendMessageWithContext']>[0]
+
+/** What the interceptor knows about the call before it starts. */
+export interface CallPlan {
+  readonly authorizer: RequestAuthorizer
+  /** The channel's origin, already allowed by the origin check. */
+  readonly origin: URL
+  readonly options: InterceptorOptions
+  readonly nextCall: NextCall
+  /** Tokens this adapter sent lately, for redacting a foreign provider's failure. */
+  readonly recent: RecentTokens
+}
+
+/** setTimeout cannot wait longer than 2^31 - 1 ms; a deadline further away is treated as none. */
+const LONGEST_TIMER = 2 ** 31 - 1
+
+function deadlineMs(deadline: InterceptorOptions['deadline']): number {
+  if (deadline === undefined) return Infinity
+  return deadline instanceof Date ? deadline.getTime() : deadline
+}
+
+/** One call's attempts; see {@link callAttempts}. */
+export interface CallAttempts {
+  /**
+   * Makes grpc-js's call interface over whichever attempt {@link startAttempt} made last, for an
+   * InterceptingCall to wrap. Messages written before any attempt exists are queued; what a replay needs
+   * (the request message, the half-close, a pending read) is kept either way.
+   */
+  switchboard(): Attempt
+  /** A message from the caller: kept for a replay, sent on the switchboard's attempt or queued for the first. */
+  send(context: MessageContext, message: unknown): void
+  /** The caller's half-close: kept for a replay, passed to the switchboard's attempt. */
+  halfClose(): void
+  /** The caller's cancel: passed to the switchboard's attempt, or ends the call while none is on the wire. */
+  cancel(code: GrpcStatus, details: string): void
+  /** Binds the call to the caller's listener and metadata, as `start` hands them over. */
+  begin(listener: InterceptingListener, metadata: Metadata): void
+  /**
+   * Sets `authorization: Bearer <token>` on `metadata`, remembering the token as sent. False when
+   * grpc-js refuses the value: the call has then ended with INTERNAL, the token shown nowhere.
+   */
+  authorize(metadata: Metadata, token: string): boolean
+  /** Makes an attempt through the switchboard: with `token`, or as the caller sent it (`undefined`). */
+  startAttempt(token: string | undefined, refused?: () => void): void
+  /**
+   * Counts an attempt made elsewhere as the first (the fast path's, made before `start`), and returns the
+   * listener to start it with. `token` is what it carries, already passed to {@link authorize}.
+   */
+  adopt(token: string | undefined): InterceptingListener
+  /** True while the adopted first attempt carries the call: from {@link adopt} until its status came. */
+  readonly onFirst: boolean
+  /** From now on, a deadline that passes while no attempt is on the wire ends the call. */
+  watchDeadline(): void
+  /** Ends the call with `status`, redacted; only the first end counts. */
+  finish(status: StatusObject): void
+}
+
+/**
+ * The shared state of one call's attempts.
+ *
+ * @example
+ * ```ts
+ * const attempts = callAttempts(plan)
+ * return new InterceptingCall(attempts.switchboard(), {
+ *   start(metadata, listener, next) {
+ *     attempts.begin(listener, metadata)
+ *     attempts.startAttempt(token)
+ *     next(metadata, listener)
+ *   },
+ * })
+ * ```
+ */
+export function callAttempts({ authorizer, origin, options, nextCall, recent }: CallPlan): CallAttempts {
+  // Unary and server-streaming calls send one message and half-close: they can be sent again as they were.
+  const replayable = !options.method_definition.requestStream
+  const streamingResponse = options.method_definition.responseStream
+  let upper: InterceptingListener | undefined
+  let requestMetadata: Metadata | undefined
+  /** The attempt the switchboard made and routes to; undefined while none is on the wire. */
+  let attempt: Attempt | undefined
+  let attemptCount = 0
+  let firstLive = false
+  let hasRequest = false
+  let request: unknown
+  /** Messages written before the first attempt exists (the token is still on its way). */
+  let queued: [MessageContext, unknown][] | undefined
+  let halfClosed = false
+  let readPending = false
+  let done = false
+  let deadlineTimer: NodeJS.Timeout | undefined
+  /** Every token this call sent: a server may echo any of them, the first attempt's in the retry's status. */
+  const sentTokens: string[] = []
+
+  const finish = (status: StatusObject): void => {
+    if (done) return
+    done = true
+    firstLive = false
+    clearTimeout(deadlineTimer)
+    const shown =
+      status.code === GrpcStatus.OK || sentTokens.length === 0 ? status : redactStatus(status, sentTokens)
+    upper?.onReceiveStatus(shown)
+  }
+
+  const watchDeadline = (): void => {
+    if (deadlineTimer !== undefined || done) return
+    const expiry = deadlineMs(options.deadline)
+    if (!Number.isFinite(expiry) || expiry - Date.now() >= LONGEST_TIMER) return
+    deadlineTimer = setTimeout(
+      () => {
+        // Only while no attempt is on the wire: an attempt has the deadline too and ends itself.
+        if (attempt === undefined && !firstLive) {
+          finish(
+            localStatus(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded while waiting for an access token'),
+          )
+        }
+      },
+      Math.max(expiry - Date.now(), 0),
+    )
+  }
+
+  const authorize = (metadata: Metadata, token: string): boolean => {
+    try {
+      metadata.set('authorization', bearer(token))
+    } catch {
+      // grpc-js refuses a value with control characters, quoting it: never show its message.
+      finish(localStatus(GrpcStatus.INTERNAL, 'nebius-auth: the token cannot be sent as gRPC metadata'))
+      return false
+    }
+    recent.remember(token)
+    sentTokens.push(token)
+    return true
+  }
+
+  const attemptListener = (sentToken: string | undefined, first: boolean): InterceptingListener => {
+    // Held back while a retry is still possible, so the caller sees one call's headers, not two. grpc-js
+    // hands a unary call exactly one message (null when the server sent none) just before its status, so a
+    // unary response is held until the status too; a stream's first message ends the chance of a retry.
+    let heldMetadata: Metadata | undefined
+    let holdsMessage = false
+    let heldMessage: unknown
+    let streamedMessage = false
+    const mayRetry = (): boolean => first && replayable && sentToken !== undefined && !streamedMessage
+    const release = (): void => {
+      if (heldMetadata !== undefined) upper?.onReceiveMetadata(heldMetadata)
+      if (holdsMessage) upper?.onReceiveMessage(heldMessage)
+      heldMetadata = undefined
+      holdsMessage = false
+      heldMessage = undefined
+    }
+    return {
+      onReceiveMetadata(metadata) {
+        if (done) return
+        if (mayRetry()) heldMetadata = metadata
+        else upper?.onReceiveMetadata(metadata)
+      },
+      onReceiveMessage(message) {
+        if (done) return
+        readPending = false
+        if (!streamingResponse) {
+          holdsMessage = true
+          heldMessage = message
+          return
+        }
+        streamedMessage = true
+        release()
+        upper?.onReceiveMessage(message)
+      },
+      onReceiveStatus(status) {
+        if (first) firstLive = false
+        const deliver = (): void => {
+          if (done) return
+          release()
+          finish(status)
+        }
+        if (status.code !== GrpcStatus.UNAUTHENTICATED || sentToken === undefined || done) {
+          deliver()
+          return
+        }
+        // UNAUTHENTICATED is gRPC's 401: the shared rule decides, as for the HTTP adapters.
+        const outcome = { status: 401, url: origin, sentToken }
+        if (!mayRetry()) {
+          void authorizer.forgetRejected(outcome)
+          deliver()
+          return
+        }
+        attempt = undefined
+        watchDeadline()
+        authorizer.tokenForRetry(outcome).then(
+          (fresh) => {
+            if (fresh === undefined) deliver()
+            else startAttempt(fresh, deliver)
+          },
+          // A failed refresh resolves to "no retry"; nothing rejects here without a signal.
+          deliver,
+        )
+      },
+    }
+  }
+
+  const launch = (metadata: Metadata, token: string | undefined): void => {
+    const current = nextCall(options)
+    attempt = current
+    current.start(metadata, attemptListener(token, attemptCount === 1))
+    if (attemptCount === 1) {
+      if (queued !== undefined)
+        for (const [context, message] of queued) current.sendMessageWithContext(context, message)
+      queued = undefined
+    } else if (hasRequest) {
+      // The replay: the write callback already ran for the first attempt, so this copy carries none.
+      current.sendMessage(request)
+    }
+    if (halfClosed) current.halfClose()
+    if (readPending) current.startRead()
+  }
+
+  /** Starts an attempt; `refused` ends the call should the channel refuse it (the retry: with its 401). */
+  const startAttempt = (token: string | undefined, refused?: () => void): void => {
+    if (done || requestMetadata === undefined) return
+    const metadata = requestMetadata
+    if (token !== undefined && !authorize(metadata, token)) return
+    attemptCount += 1
+    try {
+      launch(metadata, token)
+    } catch {
+      // The channel is closed (client.close() while the call waited): grpc-js throws instead of failing the
+      // call. Its own status for a call the closed channel never started is UNAVAILABLE.
+      const failed = attempt
+      attempt = undefined
+      if (refused !== undefined) refused()
+      else
+        finish(
+          localStatus(GrpcStatus.UNAVAILABLE, 'nebius-auth: the channel was closed before the call started'),
+        )
+      try {
+        failed?.cancelWithStatus(GrpcStatus.CANCELLED, 'nebius-auth: the call could not be started')
+      } catch {
+        // Already ended.
+      }
+    } finally {
+      // grpc-js copied the metadata as the attempt started: the caller's object is theirs again.
+      if (token !== undefined) metadata.remove('authorization')
+    }
+  }
+
+  const send = (context: MessageContext, message: unknown): void => {
+    if (replayable) {
+      hasRequest = true
+      request = message
+    }
+    if (attempt !== undefined) attempt.sendMessageWithContext(context, message)
+    else if (attemptCount === 0) (queued ??= []).push([context, message])
+  }
+  const halfClose = (): void => {
+    halfClosed = true
+    attempt?.halfClose()
+  }
+  const cancel = (code: GrpcStatus, details: string): void => {
+    if (attempt === undefined) finish(localStatus(code, details))
+    else attempt.cancelWithStatus(code, details)
+  }
+
+  return {
+    switchboard: () => ({
+      start() {
+        // Attempts are started by startAttempt with their own listener; nothing to do when grpc-js asks.
+      },
+      sendMessageWithContext: send,
+      sendMessage(message: unknown) {
+        send({}, message)
+      },
+      halfClose,
+      startRead() {
+        readPending = true
+        attempt?.startRead()
+      },
+      cancelWithStatus: cancel,
+      getPeer() {
+        return attempt?.getPeer() ?? origin.host
+      },
+      getAuthContext() {
+        // grpc-js added getAuthContext in 1.13; an older attempt has none to give.
+        const current = attempt as Partial<Attempt> | undefined
+        return current?.getAuthContext?.() ?? null
+      },
+    }),
+    send,
+    halfClose,
+    cancel,
+    begin(listener, metadata) {
+      upper = listener
+      requestMetadata = metadata
+    },
+    authorize,
+    startAttempt,
+    adopt(token) {
+      attemptCount += 1
+      firstLive = true
+      return attemptListener(token, true)
+    },
+    get onFirst() {
+      return firstLive
+    },
+    watchDeadline,
+    finish,
+  }
+}

@@ -73,11 +73,13 @@ describe('@nebius-auth/core/adapter entry', () => {
     const entry: Record<string, unknown> = await import('@nebius-auth/core/adapter')
     expect(Object.keys(entry).sort()).toEqual([
       'NebiusAuthError',
+      'authorizeFetch',
       'bearer',
       'createOriginMatcher',
       'createRequestAuthorizer',
       'defaultNebiusOrigins',
       'isLoopbackHost',
+      'isOurAuthorization',
       'isReplayableBody',
       'nebiusServiceAddress',
       'parseURL',

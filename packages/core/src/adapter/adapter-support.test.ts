@@ -367,3 +367,70 @@ describe('peekToken, the fast path', () => {
     }
   })
 })
+
+describe('afterRefusal, the one decision after a refused request', () => {
+  const refusal = { url: allowedUrl, sentToken: 'token-1', replayable: true }
+  const authorizerFor = (
+    provider: TokenProvider,
+    options: { retryOnUnauthorized?: boolean; onEvent?: (event: NebiusAuthEvent) => void } = {},
+  ) =>
+    createRequestAuthorizer(
+      { provider, origins: ['https://api.example.com'], ...options },
+      { client: 'test' },
+    )
+
+  it('hands out a different token for a replayable request, and reports the retry', async () => {
+    const provider = countingProvider()
+    const events: NebiusAuthEvent[] = []
+    const authorizer = authorizerFor(provider, { onEvent: (event) => events.push(event) })
+    expect(await authorizer.afterRefusal(refusal)).toBe('token-2')
+    expect(provider.calls).toEqual([{ rejected: 'token-1' }])
+    expect(events).toEqual([
+      { type: 'unauthorized-retry', origin: 'https://api.example.com', client: 'test' },
+    ])
+  })
+
+  it('only forgets the token for a request that cannot be sent again, and reports no retry', async () => {
+    const provider = countingProvider()
+    const events: NebiusAuthEvent[] = []
+    const authorizer = authorizerFor(provider, { onEvent: (event) => events.push(event) })
+    expect(await authorizer.afterRefusal({ ...refusal, replayable: false })).toBeUndefined()
+    expect(provider.calls).toEqual([{ rejected: 'token-1' }])
+    expect(await authorizer.tokenFor(allowedUrl)).toBe('token-2')
+    expect(events).toEqual([])
+  })
+
+  it('only forgets the token with retryOnUnauthorized: false', async () => {
+    const provider = countingProvider()
+    const authorizer = authorizerFor(provider, { retryOnUnauthorized: false })
+    expect(authorizer.retryOnUnauthorized).toBe(false)
+    expect(await authorizer.afterRefusal(refusal)).toBeUndefined()
+    expect(provider.calls).toEqual([{ rejected: 'token-1' }])
+  })
+
+  it("leaves the provider alone for the caller's own header and for origins that never saw the token", async () => {
+    const provider = countingProvider()
+    const authorizer = authorizerFor(provider)
+    expect(await authorizer.afterRefusal({ ...refusal, sentToken: undefined })).toBeUndefined()
+    expect(await authorizer.afterRefusal({ ...refusal, url: 'https://other.example/' })).toBeUndefined()
+    expect(provider.calls).toEqual([])
+  })
+
+  it('never retries a static token, whose refresh gives the same one', async () => {
+    expect(
+      await authorizerFor(staticProvider).afterRefusal({ ...refusal, sentToken: 'fixed' }),
+    ).toBeUndefined()
+  })
+
+  it('rejects with the abort reason while a retry waits, but never when nothing is retried', async () => {
+    const controller = new AbortController()
+    controller.abort(new Error('caller gave up'))
+    const aborting: TokenProvider = {
+      getToken: (options) => Promise.reject(options?.signal?.reason as Error),
+    }
+    const authorizer = authorizerFor(aborting)
+    const signal = controller.signal
+    await expect(authorizer.afterRefusal({ ...refusal, signal })).rejects.toThrow('caller gave up')
+    await expect(authorizer.afterRefusal({ ...refusal, replayable: false, signal })).resolves.toBeUndefined()
+  })
+})

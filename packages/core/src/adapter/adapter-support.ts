@@ -49,7 +49,8 @@ export interface NebiusAuthOptions {
 }
 
 /**
- * What a 401 (or any response) looked like, for {@link RequestAuthorizer.tokenForRetry}.
+ * What a 401 (or any response) looked like, for the older {@link RequestAuthorizer.tokenForRetry} and
+ * {@link RequestAuthorizer.forgetRejected}; new code describes a {@link Refusal} instead.
  *
  * @example
  * ```ts
@@ -66,6 +67,28 @@ export interface ResponseOutcome {
 }
 
 /**
+ * A request the server refused for its credentials (HTTP 401, gRPC `UNAUTHENTICATED`), as the adapter saw
+ * it: what was sent where, and whether it could be sent again. The adapter decides what counts as a
+ * refusal in its protocol; {@link RequestAuthorizer.afterRefusal} decides what follows.
+ *
+ * @example
+ * ```ts
+ * const refusal: Refusal = { url: response.url, sentToken, replayable: isReplayableBody(body), signal }
+ * const fresh = await authorizer.afterRefusal(refusal)
+ * ```
+ */
+export interface Refusal {
+  /** The URL that refused: after redirects, the last hop's (for gRPC, the channel's `https://host:port`). */
+  url: string | URL
+  /** The token this adapter attached to the refused request; `undefined` if it attached none. */
+  sentToken: string | undefined
+  /** Whether the request can be sent again as it was; a consumed stream body cannot. */
+  replayable: boolean
+  /** The caller's signal: an abort during the refresh rejects with its reason. */
+  signal?: AbortSignal | undefined
+}
+
+/**
  * One adapter instance's view of the options: built once, asked on every request.
  *
  * @example
@@ -76,6 +99,8 @@ export interface ResponseOutcome {
  */
 export interface RequestAuthorizer {
   readonly provider: TokenProvider
+  /** The `retryOnUnauthorized` option as resolved: an adapter that keeps a copy of a body only for the retry skips it when `false`. */
+  readonly retryOnUnauthorized: boolean
   /**
    * Whether `url` may receive the token. Unparseable URLs never do. The first refusal of an origin emits
    * `origin-not-allowed` (also printed by `NODE_DEBUG=nebius-auth`), so a request that silently goes out
@@ -98,18 +123,31 @@ export interface RequestAuthorizer {
    */
   peekToken(): string | undefined
   /**
-   * After a response: the fresh token to retry with exactly once, or `undefined` for no retry. Retries only
-   * a 401 from an allowed origin to a request that carried our token, and only when the provider hands out
-   * a different token (a static token is never retried). A failed refresh, or a fresh token that cannot be
-   * sent (as in {@link tokenFor}), means no retry: the caller gets the 401 it would have had, and the provider reports the failure through its own events. With
-   * `retryOnUnauthorized: false` it never retries, but still does what {@link forgetRejected} does.
+   * The one decision after a refused request, shared by every adapter: the fresh token to send it again with,
+   * exactly once, or `undefined` for no retry (the caller gets the refusal as it is).
+   *
+   * Nothing happens unless the request carried our token (`sentToken`) and `url` is allowed: a refusal of
+   * the caller's own header, or from an origin that never saw the token, is none of the provider's business.
+   * Otherwise the provider hears that the token was refused (`getToken({ rejected })`), so the next request
+   * gets a fresh one instead of the same refusal until expiry; and only when the request is `replayable`
+   * and `retryOnUnauthorized` is on, a fresh token that differs from the refused one is returned (a static
+   * token is never retried) and `unauthorized-retry` is emitted. A failed refresh, or a fresh token that
+   * cannot be sent (as in {@link tokenFor}), means no retry; the provider reports the failure through its own
+   * events. An abort of `signal` while a retry waits rejects with the signal's reason; without a retry
+   * in prospect it never rejects.
+   *
+   * The adapter keeps its own "already retried" mark: this method cannot tell a retry's refusal from a
+   * first one.
+   */
+  afterRefusal(refusal: Refusal): Promise<string | undefined>
+  /**
+   * {@link afterRefusal} for a `status` that may not be a refusal: a 401 with `replayable: true`, anything
+   * else `undefined` at once. Kept for adapters that still describe responses by status.
    */
   tokenForRetry(outcome: ResponseOutcome): Promise<string | undefined>
   /**
-   * For a 401 that will NOT be retried because its body cannot be sent twice (a stream): still tell the
-   * provider the token was refused, so the next request gets a fresh one instead of the same refusal until
-   * expiry. Same conditions as {@link tokenForRetry}; never throws (a failed refresh is the provider's to
-   * report), and emits no `unauthorized-retry` event since nothing is retried.
+   * {@link afterRefusal} for a 401 that will not be retried (`replayable: false`): the provider still hears
+   * that the token was refused. Never throws. Kept for adapters that still describe responses by status.
    */
   forgetRejected(outcome: ResponseOutcome): Promise<void>
 }
@@ -203,19 +241,38 @@ export function createRequestAuthorizer(
     )
   }
 
-  /** Whether a response is a refusal of our token that the provider should hear about. */
-  const refusedOurToken = ({ status, url, sentToken }: ResponseOutcome): boolean =>
-    status === 401 && sentToken !== undefined && allows(url)
-
-  const forgetRejected = async (outcome: ResponseOutcome): Promise<void> => {
-    if (!refusedOurToken(outcome) || outcome.sentToken === undefined) return
-    const { sentToken, signal } = outcome
-    const pending = provider.getToken({ rejected: sentToken, ...(signal === undefined ? {} : { signal }) })
-    await abortable(pending, signal).catch(() => undefined)
+  const afterRefusal = async (refusal: Refusal): Promise<string | undefined> => {
+    const { url, sentToken, signal } = refusal
+    if (sentToken === undefined || !allows(url)) return undefined
+    const rejected = { rejected: sentToken, ...(signal === undefined ? {} : { signal }) }
+    if (!retry || !refusal.replayable) {
+      // No retry, but the refused token must not stay attached until it expires. Nobody waits on the
+      // outcome, so neither a failed refresh nor an abort is news to the caller.
+      await abortable(provider.getToken(rejected), signal).catch(() => undefined)
+      return undefined
+    }
+    let fresh: string
+    try {
+      fresh = (await abortable(provider.getToken(rejected), signal)).token
+    } catch (error) {
+      // An abort is the caller's own decision and must surface as such; anything else is a failed refresh.
+      if (signal?.aborted === true) throw error
+      return undefined
+    }
+    // A token that cannot be sent is a failed refresh: no retry, the caller gets the refusal.
+    if (fresh === sentToken || !usable(fresh)) return undefined
+    const parsed = parseURL(url)
+    emitEvent(resolved.onEvent, {
+      type: 'unauthorized-retry',
+      origin: parsed === undefined ? '' : parsed.origin,
+      client: context.client,
+    })
+    return fresh
   }
 
   return {
     provider,
+    retryOnUnauthorized: retry,
     allows,
     peekToken() {
       const current = provider.peek?.()
@@ -228,37 +285,12 @@ export function createRequestAuthorizer(
       // Core's own providers end the wait on an abort themselves; only a foreign provider needs the wrapper.
       return checked((await (signalHonoured ? pending : abortable(pending, signal))).token)
     },
-    async tokenForRetry(outcome) {
-      const { url, sentToken, signal } = outcome
-      if (!retry) {
-        // No retry, but the refused token must not stay attached until it expires.
-        await forgetRejected(outcome)
-        return undefined
-      }
-      if (!refusedOurToken(outcome) || sentToken === undefined) return undefined
-      let fresh: string
-      try {
-        const pending = provider.getToken({
-          rejected: sentToken,
-          ...(signal === undefined ? {} : { signal }),
-        })
-        fresh = (await abortable(pending, signal)).token
-      } catch (error) {
-        // An abort is the caller's own decision and must surface as such; anything else is a failed refresh.
-        if (signal?.aborted === true) throw error
-        return undefined
-      }
-      // A token that cannot be sent is a failed refresh: no retry, the caller gets the 401.
-      if (fresh === sentToken || !usable(fresh)) return undefined
-      const parsed = parseURL(url)
-      emitEvent(resolved.onEvent, {
-        type: 'unauthorized-retry',
-        origin: parsed === undefined ? '' : parsed.origin,
-        client: context.client,
-      })
-      return fresh
+    afterRefusal,
+    tokenForRetry: (outcome) =>
+      outcome.status === 401 ? afterRefusal({ ...outcome, replayable: true }) : Promise.resolve(undefined),
+    async forgetRejected(outcome) {
+      if (outcome.status === 401) await afterRefusal({ ...outcome, replayable: false })
     },
-    forgetRejected,
   }
 }
 

@@ -3,8 +3,9 @@
 // applications import `@nebius-auth/core`.
 
 export { bearer, createRequestAuthorizer } from './adapter-support.js'
-export type { NebiusAuthOptions, RequestAuthorizer, ResponseOutcome } from './adapter-support.js'
-export { redactClientRequest, redactedBearer, redactHeaders } from './redaction.js'
+export type { NebiusAuthOptions, Refusal, RequestAuthorizer, ResponseOutcome } from './adapter-support.js'
+export { authorizeFetch } from './authorized-fetch.js'
+export { isOurAuthorization, redactClientRequest, redactedBearer, redactHeaders } from './redaction.js'
 export { createOriginMatcher, defaultNebiusOrigins, isLoopbackHost } from './origins.js'
 export type { OriginsOption } from './origins.js'
 export { isReplayableBody, parseURL } from './request-parts.js'

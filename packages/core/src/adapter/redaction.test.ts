@@ -4,7 +4,8 @@ import { inspect } from 'node:util'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { redactClientRequest, redactedBearer, redactHeaders } from './redaction.js'
+import { bearer } from './adapter-support.js'
+import { isOurAuthorization, redactClientRequest, redactedBearer, redactHeaders } from './redaction.js'
 
 const token = 'v1.CiQxZjY3YWJj.c2lnbmF0dXJlLXRoYXQtaXMtc2VjcmV0'
 const signature = 'c2lnbmF0dXJlLXRoYXQtaXMtc2VjcmV0'
@@ -88,5 +89,20 @@ describe('redactClientRequest', () => {
       redactClientRequest(undefined, token)
       redactClientRequest({ _header: 42 }, token)
     }).not.toThrow()
+  })
+})
+
+describe('isOurAuthorization', () => {
+  it('knows the value it wrote for a token, live or redacted', () => {
+    expect(isOurAuthorization(bearer(token), token)).toBe(true)
+    expect(isOurAuthorization(redactedBearer(token), token)).toBe(true)
+  })
+
+  it("takes anything else for the caller's own: another token's value, other schemes, no token", () => {
+    expect(isOurAuthorization(bearer('v1.other.token'), token)).toBe(false)
+    expect(isOurAuthorization(`Basic ${token}`, token)).toBe(false)
+    expect(isOurAuthorization(bearer(token), undefined)).toBe(false)
+    expect(isOurAuthorization(undefined, token)).toBe(false)
+    expect(isOurAuthorization([bearer(token)], token)).toBe(false)
   })
 })

@@ -22,6 +22,24 @@ export function redactedBearer(token: string): string {
   return recallRedaction(token) ?? rememberRedaction(token, bearer(sanitizeToken(token)))
 }
 
+/**
+ * Whether an `Authorization` value is one this adapter wrote for `token`, the token it set on that request:
+ * `Bearer <token>`, or the redacted stand-in left behind once the request was done (a client that sends
+ * the same config or options again shows that one). Anything else, including a value this adapter wrote for
+ * another token, is treated as the caller's own: never replaced, never retried. Keyed on the token, so no
+ * list of past values is needed.
+ *
+ * @example
+ * ```ts
+ * const current = headers.get('authorization')
+ * if (current !== null && !isOurAuthorization(current, attempt.token)) return // the caller's own
+ * ```
+ */
+export function isOurAuthorization(value: unknown, token: string | undefined): boolean {
+  if (token === undefined || typeof value !== 'string') return false
+  return value === bearer(token) || value === redactedBearer(token)
+}
+
 // Node keeps a request's headers under a private symbol (`kOutHeaders`, stable from Node 20 to 24) as
 // `{ lowercased name: [name as set, value] }`; found once by its description, since Node does not export it.
 let outHeadersKey: symbol | undefined

@@ -112,7 +112,7 @@ describe('which path a call takes', () => {
     const early: number[] = []
     let calls = (): number => 0
     const outer: grpc.Interceptor = (options, nextCall) => {
-      const call = nextCall(options)
+      const call = new grpc.InterceptingCall(nextCall(options))
       early.push(calls())
       return call
     }

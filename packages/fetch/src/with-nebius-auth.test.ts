@@ -269,3 +269,39 @@ describe('withNebiusAuth (fetch) surface', () => {
     )
   })
 })
+
+describe('withNebiusAuth (fetch) fast path', () => {
+  it('calls fetch before it returns once the token is fresh: nothing awaited, no getToken', async () => {
+    const authorized = nebiusFetch()
+    await (await authorized(`${context.emulator.url}/v1/whoami`)).text()
+    const calls: string[] = []
+    const asked: unknown[] = []
+    const counting: typeof globalThis.fetch = (input, init) => {
+      calls.push(new Request(input, init).headers.get('authorization') ?? '')
+      return fetch(input, init)
+    }
+    const provider = context.provider
+    const watched = withNebiusAuth(counting, {
+      origins: context.origins,
+      provider: {
+        peek: () => provider.peek?.(),
+        getToken: (options) => {
+          asked.push(options)
+          return provider.getToken(options)
+        },
+      },
+    })
+    const pending = watched(`${context.emulator.url}/v1/whoami`)
+    expect(calls).toHaveLength(1)
+    expect((await pending).status).toBe(200)
+    expect(calls[0]).toBe(`Bearer ${(await provider.getToken()).token}`)
+    expect(asked).toEqual([])
+  })
+
+  it("never puts the token on the caller's Request", async () => {
+    const request = new Request(`${context.emulator.url}/v1/whoami`)
+    const response = await nebiusFetch()(request)
+    expect(response.status).toBe(200)
+    expect(request.headers.get('authorization')).toBeNull()
+  })
+})

@@ -91,7 +91,9 @@ function validate(options: NebiusGrpcOptions): void {
  * DEADLINE_EXCEEDED or CANCELLED. A provider that fails ends the call with UNAVAILABLE (transient) or
  * UNAUTHENTICATED, with core's error as the ServiceError's `cause`; any other failure inside the interceptor
  * (the client closed while a call waited) ends that call with a status too, never the process. Tokens the
- * call sent are redacted from its error status, details and trailers alike.
+ * call sent are redacted from its error status, details and trailers alike. While the provider holds a fresh
+ * token, a call is set up synchronously, as a hand-written interceptor would set it up; only a call that
+ * must wait for its token goes through a promise and a deadline timer of its own.
  *
  * @param options - see {@link NebiusGrpcOptions}; `provider` defaults to `defaultProvider()`, the process's shared `fromEnvironment()`.
  * @returns `[channelCredentials, clientOptions]`, to spread after the address.

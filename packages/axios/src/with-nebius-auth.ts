@@ -1,6 +1,7 @@
 import {
   bearer,
   createRequestAuthorizer,
+  isOurAuthorization,
   isReplayableBody,
   parseURL,
   redactClientRequest,
@@ -45,6 +46,10 @@ interface Attempt {
   redirectedAway?: boolean
   /** The fresh token the 401 handler hands to the retry. */
   retryToken?: string
+  /** The URL judged to receive a token, between the decision and the attaching. */
+  url?: URL
+  /** The retry's token, carried over from the attempt it retries. */
+  carried?: string
 }
 
 // Keyed by our per-attempt `beforeRedirect` guard: axios's mergeConfig drops symbol keys (it walks
@@ -118,6 +123,8 @@ function requestURL(instance: AxiosInstance, config: InternalAxiosRequestConfig)
  *   before the caller's own `beforeRedirect` runs.
  * - A plain `http:` request that carries our token (loopback only) never goes through a proxy: `proxy` is
  *   set to `false` for it, whatever `HTTP_PROXY` or the config say.
+ * - With a fresh token the request interceptor is synchronous (`synchronous: true`), so axios dispatches
+ *   without a promise in between when the caller's own request interceptors are synchronous too.
  * - `config.signal` stops the wait for a token; axios then rejects with its own `CanceledError`.
  * - Once a request is done, the response or error's `config` and `request` show our header sanitized
  *   (`Bearer v1.abc.**`), so logging them leaks no token; sending that config again attaches a fresh one.
@@ -176,49 +183,81 @@ export function withNebiusAuth<T extends AxiosInstanceLike>(instanceLike: T, opt
     return parsed
   }
 
-  const authorize = async (config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> => {
+  /**
+   * What needs no waiting: this attempt's bookkeeping, the caller's own header, the URL and its origin. The
+   * attempt, with the URL that should carry a token, or `undefined` to leave the request as it is.
+   */
+  const judge = (config: InternalAxiosRequestConfig): Attempt | undefined => {
     const previous = attemptOf(config)
-    const retryToken = previous?.retryToken
     const attempt: Attempt = {
       userHook: previous?.userHook ?? config.beforeRedirect,
-      retried: retryToken !== undefined,
+      retried: previous?.retryToken !== undefined,
     }
     config.beforeRedirect = guardRedirects(attempt)
     const { headers } = config
     const current: unknown = headers.get('Authorization')
     if (current !== undefined && current !== null) {
       // Any Authorization but our own earlier one (a config sent again, maybe redacted) is the caller's.
-      const ours =
-        previous?.token !== undefined &&
-        (current === bearer(previous.token) || current === redactedBearer(previous.token))
-      if (!ours) return config
+      if (!isOurAuthorization(current, previous?.token)) return undefined
       headers.delete('Authorization')
     }
+    // Only the origin decides, so a path relative to the base URL is judged by the base URL, parsed once
+    // per instance; allows and tokenFor take the URL object as it is. A relative URL without a base URL
+    // is unparseable and, as ever, gets no token.
+    const url = relativeToBase(config) ?? parseURL(requestURL(instance, config))
+    if (url === undefined || !authorizer.allows(url)) return undefined
+    attempt.url = url
+    attempt.carried = previous?.retryToken
+    return attempt
+  }
+
+  const attach = (config: InternalAxiosRequestConfig, attempt: Attempt, token: string) => {
+    config.headers.set('Authorization', bearer(token))
+    attempt.token = token
+    // Plain http gets a token only on loopback, and it must stay on this machine: axios would send it to an
+    // HTTP_PROXY (or a configured proxy) that reads it. This request goes direct.
+    if (attempt.url?.protocol === 'http:') config.proxy = false
+    attempt.url = undefined
+    return config
+  }
+
+  // axios asks every interceptor's runWhen, in the order they were registered, synchronously and with the
+  // same config, before it runs any of them; it runs the chain without a promise only when every interceptor
+  // that runs is synchronous. So the first runWhen decides whether the token is at hand (a retry's token or
+  // a fresh one from the provider) and the second reads that decision: exactly one of the two runs.
+  let atHand = false
+  // The fresh token that decision saw: a user's own asynchronous interceptor may run between the decision
+  // and ours, and the token seen a moment ago is still a token of this provider if the provider has since
+  // begun a refresh.
+  let peeked: string | undefined
+  const decide = (config: InternalAxiosRequestConfig): boolean => {
+    if (attemptOf(config)?.retryToken !== undefined) return (atHand = true)
+    const token = authorizer.peekToken()
+    if (token !== undefined) peeked = token
+    return (atHand = token !== undefined)
+  }
+
+  const authorizeNow = (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig => {
+    const attempt = judge(config)
+    const token = attempt?.carried ?? authorizer.peekToken() ?? peeked
+    return attempt === undefined || token === undefined ? config : attach(config, attempt, token)
+  }
+
+  const authorizeWaiting = async (
+    config: InternalAxiosRequestConfig,
+  ): Promise<InternalAxiosRequestConfig> => {
+    const attempt = judge(config)
+    if (attempt?.url === undefined) return config
     const signal = signalOf(config)
     let token: string | undefined
-    let url: URL | undefined
     try {
-      // Only the origin decides, so a path relative to the base URL is judged by the base URL, parsed once
-      // per instance; allows and tokenFor take the URL object as it is. A relative URL without a base URL
-      // is unparseable and, as ever, gets no token.
-      url = relativeToBase(config) ?? parseURL(requestURL(instance, config))
-      if (url === undefined) return config
-      token =
-        retryToken !== undefined && authorizer.allows(url)
-          ? retryToken
-          : await authorizer.tokenFor(url, signal)
+      token = attempt.carried ?? (await authorizer.tokenFor(attempt.url, signal))
     } catch (error) {
       // Aborted while waiting: axios checks the signal before sending and rejects with its CanceledError.
       if (signal?.aborted === true) return config
       throw error
     }
-    if (token === undefined) return config
-    headers.set('Authorization', bearer(token))
-    attempt.token = token
-    // Plain http gets a token only on loopback, and it must stay on this machine: axios would send it to an
-    // HTTP_PROXY (or a configured proxy) that reads it. This request goes direct.
-    if (url.protocol === 'http:') config.proxy = false
-    return config
+    return token === undefined ? config : attach(config, attempt, token)
   }
 
   /** Resolves to the retry's outcome, or to `finish()`: what the caller would have had without us. */
@@ -236,14 +275,14 @@ export function withNebiusAuth<T extends AxiosInstanceLike>(instanceLike: T, opt
     if (response.status !== 401 || attempt === undefined || sentToken === undefined) return giveUp()
     if (attempt.retried || attempt.redirectedAway === true) return giveUp()
     const signal = signalOf(config)
-    const url = instance.getUri(config)
-    if (!isReplayableBody(config.data)) {
-      // No retry, but the provider still learns the token was refused, so the next request gets a fresh one.
-      await authorizer.forgetRejected({ status: 401, url, sentToken, signal })
-      return giveUp()
-    }
     try {
-      attempt.retryToken = await authorizer.tokenForRetry({ status: 401, url, sentToken, signal })
+      // A stream body is not sent twice (it would go out empty), but the provider still hears of the refusal.
+      attempt.retryToken = await authorizer.afterRefusal({
+        url: instance.getUri(config),
+        sentToken,
+        replayable: isReplayableBody(config.data),
+        signal,
+      })
     } catch {
       return giveUp()
     }
@@ -252,7 +291,8 @@ export function withNebiusAuth<T extends AxiosInstanceLike>(instanceLike: T, opt
     return instance.request(config)
   }
 
-  instance.interceptors.request.use(authorize)
+  instance.interceptors.request.use(authorizeNow, null, { synchronous: true, runWhen: decide })
+  instance.interceptors.request.use(authorizeWaiting, null, { runWhen: () => !atHand })
   instance.interceptors.response.use(
     // A custom validateStatus may accept a 401, which then never reaches the rejection handler. Any other
     // status is final at once: redacted and handed on without a trip through the async retry path.

@@ -46,6 +46,11 @@ function readyCall(plan: CallPlan, first: Attempt, token: string): InterceptingC
       } catch {
         // Nothing grpc-js documents, but a throw here must end the call, not reach the caller's code.
         attempts.finish(localStatus(GrpcStatus.UNAVAILABLE, 'nebius-auth: the call could not be started'))
+        try {
+          first.cancelWithStatus(GrpcStatus.CANCELLED, 'nebius-auth: the call could not be started')
+        } catch {
+          // Already ended.
+        }
       } finally {
         // grpc-js copied the metadata as the call started: the caller's object is theirs again.
         if (!own) metadata.remove('authorization')

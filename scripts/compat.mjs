@@ -1,10 +1,12 @@
 // The client compatibility matrix: each adapter's own vitest suite, once per supported client major and
 // Node line. Clients are installed side by side under npm aliases (see each adapter's devDependencies);
 // the suites load the one named by NEBIUS_AUTH_CLIENT_MODULE. Node 24 comes from the npm registry.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
+import { nodeBinary } from './node-binary.mjs'
 
 // The Node 20 lanes with each package's default client (axios latest, got 14, ky 1, fetch) are exactly
 // what `pnpm test` runs; CI runs that first, so those lanes are skipped here unless `--all` is given.
@@ -26,12 +28,6 @@ const lanes = [
   { node: '24', package: 'grpc', module: 'grpc-js' },
   { node: '24', package: 'connect', module: 'connect' },
 ]
-
-function nodeBinary(line) {
-  if (process.versions.node.split('.')[0] === line) return process.execPath
-  // `npx -y node@24` fetches the official binary as an npm package; print where it landed.
-  return execFileSync('npx', ['-y', `node@${line}`, '-p', 'process.execPath'], { encoding: 'utf8' }).trim()
-}
 
 const all = process.argv.includes('--all')
 const only = process.argv.slice(2).filter((argument) => argument !== '--all')

@@ -5,6 +5,7 @@
 import {
   bearer,
   createRequestAuthorizer,
+  isOurAuthorization,
   isReplayableBody,
   redactClientRequest,
   redactedBearer,
@@ -38,11 +39,12 @@ function authorizationKeys(headers: Options['headers']): string[] {
  * leave behind once a response is final: got's own retry sends the same options again.
  */
 function isOurHeader(headers: Options['headers'], record: AuthorizationRecord, redacted = false): boolean {
-  const keys = authorizationKeys(headers)
   const { token } = record
-  if (token === undefined || keys.length !== 1 || keys[0] !== 'authorization') return false
+  if (token === undefined) return false
+  const keys = authorizationKeys(headers)
+  if (keys.length !== 1 || keys[0] !== 'authorization') return false
   const value = headers.authorization
-  return value === bearer(token) || (redacted && value === redactedBearer(token))
+  return redacted ? isOurAuthorization(value, token) : value === bearer(token)
 }
 
 /** What got keeps of a sent request besides its options; got 16's `_requestOptions` is a copy of them. */
@@ -95,8 +97,23 @@ function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
     records.set(handle, record)
   }
 
-  // got runs beforeRequest again for every redirect hop and every retry, with that hop's URL.
-  const beforeRequest: BeforeRequestHook = async (options) => {
+  const attach = (
+    options: Parameters<BeforeRequestHook>[0],
+    record: AuthorizationRecord,
+    url: URL,
+    token: string,
+  ): void => {
+    options.headers.authorization = bearer(token)
+    remember(options, { ...record, token })
+    // An agent the caller chose is theirs to answer for; got's default (Node's global agent) may proxy.
+    const agents = options.agent
+    if (url.protocol === 'http:' && agents.http === undefined)
+      options.agent = { ...agents, http: directAgent }
+  }
+
+  // got runs beforeRequest again for every redirect hop and every retry, with that hop's URL. Not an async
+  // function: with a retry's token or a fresh one from the provider, nothing is awaited.
+  const beforeRequest: BeforeRequestHook = (options) => {
     const record = recordOf(options)
     if (record.callerOwned) return
     const ours = isOurHeader(options.headers, record, true)
@@ -111,50 +128,50 @@ function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
       remember(options, { ...record, token: undefined })
       return
     }
-    const token =
-      record.retried && record.token !== undefined
-        ? record.token
-        : await authorizer.tokenFor(url, options.signal)
-    if (token === undefined) return
-    options.headers.authorization = bearer(token)
-    remember(options, { ...record, token })
-    // An agent the caller chose is theirs to answer for; got's default (Node's global agent) may proxy.
-    const agents = options.agent
-    if (url.protocol === 'http:' && agents.http === undefined)
-      options.agent = { ...agents, http: directAgent }
+    const atHand = record.retried && record.token !== undefined ? record.token : authorizer.peekToken()
+    if (atHand !== undefined) {
+      attach(options, record, url, atHand)
+      return
+    }
+    return authorizer.tokenFor(url, options.signal).then((token) => {
+      if (token !== undefined) attach(options, record, url, token)
+    })
   }
 
-  const afterResponse: AfterResponseHook = async (response, retryWithMergedOptions) => {
+  /** The one retry after a 401 to our token, or the response as it is. */
+  const retryUnauthorized = async (
+    response: Parameters<AfterResponseHook>[0],
+    retryWithMergedOptions: Parameters<AfterResponseHook>[1],
+    record: AuthorizationRecord,
+  ): Promise<typeof response> => {
     const options = response.request.options
-    const record = recordOf(options)
-    const final = (): typeof response => {
+    const token = await authorizer.afterRefusal({
+      url: response.url,
+      sentToken: record.token,
+      // A stream is not sent twice, but the provider still hears of the refusal.
+      replayable: isReplayable(options),
+      signal: options.signal,
+    })
+    if (token === undefined) {
       redact(response.request, options, record.token)
       return response
     }
-    // Another hook may have replaced our header after us: then our token was not what the server refused.
-    if (response.statusCode !== 401 || record.retried || !isOurHeader(options.headers, record)) return final()
-    if (!isReplayable(options)) {
-      // No second send of a stream, but the next request must not reuse the refused token.
-      await authorizer.forgetRejected({
-        status: 401,
-        url: response.url,
-        sentToken: record.token,
-        signal: options.signal,
-      })
-      return final()
-    }
-    const token = await authorizer.tokenForRetry({
-      status: response.statusCode,
-      url: response.url,
-      sentToken: record.token,
-      signal: options.signal,
-    })
-    if (token === undefined) return final()
     remember(options, { ...record, token, retried: true })
     // retryWithMergedOptions retries whatever got's retry limit and method list say, so our own flag is the
     // only bound. preserveHooks: got 16 drops every afterResponse hook on retry and got 14 the later ones;
     // the caller's hooks must still see the final response.
     return retryWithMergedOptions({ headers: { authorization: bearer(token) }, preserveHooks: true })
+  }
+
+  const afterResponse: AfterResponseHook = (response, retryWithMergedOptions) => {
+    const options = response.request.options
+    const record = recordOf(options)
+    // Another hook may have replaced our header after us: then our token was not what the server refused.
+    if (response.statusCode === 401 && !record.retried && isOurHeader(options.headers, record)) {
+      return retryUnauthorized(response, retryWithMergedOptions, record)
+    }
+    redact(response.request, options, record.token)
+    return response
   }
 
   // got runs beforeError once, when no retry follows: also for errors without a response (a timeout).

@@ -83,8 +83,11 @@ describe('@nebius-auth/core/adapter entry', () => {
       'isReplayableBody',
       'nebiusServiceAddress',
       'parseURL',
+      'recentTokens',
       'redactClientRequest',
       'redactHeaders',
+      'redactTokenBytes',
+      'redactTokens',
       'redactedBearer',
     ])
   })

@@ -1,7 +1,8 @@
 /**
  * Requests per second through each adapter versus the same client without it, against a local keep-alive
  * node:http server (a child process), at the same concurrency, in interleaved rounds. Both arms of a
- * client are built from the same options and share one connection pool.
+ * client are built from the same options and share one connection pool. The arms are exported for the
+ * allocation figure (allocation-child.ts), which drives the same clients.
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -13,18 +14,18 @@ import axios from 'axios'
 import got from 'got'
 import ky from 'ky'
 import { withNebiusAuth as withAxios } from '@nebius-auth/axios'
-import { cachedProvider, type TokenProvider } from '@nebius-auth/core'
+import type { TokenProvider } from '@nebius-auth/core'
 import { bearer } from '@nebius-auth/core/adapter'
 import { withNebiusAuth as withFetch } from '@nebius-auth/fetch'
 import { withNebiusAuth as withGot } from '@nebius-auth/got'
 import { withNebiusAuth as withKy } from '@nebius-auth/ky'
-import { interleave, timed, type Comparison, type Measurement } from './interleave.js'
+import { concurrently, interleave, timed, type Comparison, type Measurement } from './interleave.js'
+import { benchDefaultProvider, benchToken, explicitProvider } from './token-sources.js'
 
 /** GETs a path relative to the server's origin and resolves to the response body. */
-type Send = (path: string) => Promise<string>
+export type Send = (path: string) => Promise<string>
 
-const concurrency = 16
-const token = 'v1.bench.token'
+export const concurrency = 16
 
 /** Requests per wall-clock second and per second of this process's CPU time (the client's work). */
 // A full collection before each timed round, so one arm's garbage is never collected on the other's time.
@@ -33,32 +34,32 @@ const collectGarbage = runInNewContext('gc') as () => void
 
 async function requestsPerSecond(send: Send, total: number): Promise<Measurement> {
   collectGarbage()
-  let started = 0
-  const worker = async (): Promise<void> => {
-    while (started < total) {
-      started += 1
-      await send('v1/ping')
-    }
-  }
-  const { wall, cpu } = await timed(() => Promise.all(Array.from({ length: concurrency }, worker)))
+  const { wall, cpu } = await timed(() => concurrently(concurrency, total, () => send('v1/ping')))
   return { wall: (total * 1e3) / wall, cpu: (total * 1e3) / cpu }
 }
 
 /** The three arms of one client: bare, with the adapter, and with the smallest interceptor a user could write. */
-interface Arms {
+export interface Arms {
   bare: Send
   adapted: Send
   /** A hand-written hook that sets the header from the same provider: no origin check, no 401 retry, no redaction. */
   handWritten: Send
 }
 
-function clients(base: string, provider: TokenProvider): Record<string, Arms> {
-  const authorization = async (): Promise<string> => bearer((await provider.getToken()).token)
+/**
+ * The arms of every client. Without `provider`, the adapters are built without one, as a user relying on
+ * the default provider writes them, and the hand-written interceptors read that same default provider,
+ * so the two arms still share one token source.
+ */
+export function clients(base: string, provider?: TokenProvider): Record<string, Arms> {
+  const source = provider ?? benchDefaultProvider()
+  const authorization = async (): Promise<string> => bearer((await source.getToken()).token)
   const origins = [base]
+  const adapterOptions = provider === undefined ? { origins } : { provider, origins }
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
   const axiosOptions = { baseURL: base, httpAgent: agent, responseType: 'text' as const }
   const bareAxios = axios.create(axiosOptions)
-  const authAxios = withAxios(axios.create(axiosOptions), { provider, origins })
+  const authAxios = withAxios(axios.create(axiosOptions), adapterOptions)
   const handAxios = axios.create(axiosOptions)
   handAxios.interceptors.request.use(async (config) => {
     config.headers.set('Authorization', await authorization())
@@ -66,7 +67,7 @@ function clients(base: string, provider: TokenProvider): Record<string, Arms> {
   })
   const gotOptions = { prefixUrl: base, agent: { http: agent } }
   const bareGot = got.extend(gotOptions)
-  const authGot = withGot(got.extend(gotOptions), { provider, origins })
+  const authGot = withGot(got.extend(gotOptions), adapterOptions)
   const handGot = got.extend({
     ...gotOptions,
     hooks: {
@@ -79,7 +80,7 @@ function clients(base: string, provider: TokenProvider): Record<string, Arms> {
   })
   const kyOptions = { prefixUrl: base }
   const bareKy = ky.create(kyOptions)
-  const authKy = withKy(ky.create(kyOptions), { provider, origins })
+  const authKy = withKy(ky.create(kyOptions), adapterOptions)
   const handKy = ky.create({
     ...kyOptions,
     hooks: {
@@ -90,7 +91,7 @@ function clients(base: string, provider: TokenProvider): Record<string, Arms> {
       ],
     },
   })
-  const authFetch = withFetch(fetch, { provider, origins })
+  const authFetch = withFetch(fetch, adapterOptions)
   return {
     axios: {
       bare: async (path) => (await bareAxios.get<string>(path)).data,
@@ -116,7 +117,7 @@ function clients(base: string, provider: TokenProvider): Record<string, Arms> {
   }
 }
 
-async function startServer(): Promise<{ base: string; close: () => Promise<void> }> {
+export async function startServer(): Promise<{ base: string; close: () => Promise<void> }> {
   const server = spawn(process.execPath, [fileURLToPath(new URL('./ping-server.js', import.meta.url))], {
     stdio: ['pipe', 'pipe', 'inherit'],
   })
@@ -132,10 +133,30 @@ async function startServer(): Promise<{ base: string; close: () => Promise<void>
   }
 }
 
-/** Per client: the adapter against the bare client, and against a hand-written interceptor. */
+/**
+ * A comparison is void unless the adapter really authorizes and the bare client really does not: a
+ * misconfigured `origins` would otherwise measure a no-op.
+ */
+export async function checkArms(name: string, arms: Arms): Promise<void> {
+  const sent = [
+    await arms.bare('v1/whoami'),
+    await arms.adapted('v1/whoami'),
+    await arms.handWritten('v1/whoami'),
+  ]
+  if (sent[0] !== '-' || sent[1] !== bearer(benchToken) || sent[2] !== bearer(benchToken)) {
+    throw new Error(`${name}: expected no Authorization bare and a bearer token in the other arms`)
+  }
+}
+
+/**
+ * Per client: the adapter against the bare client and against a hand-written interceptor, both with a
+ * provider passed explicitly; and, with the default provider, the adapter against a hand-written
+ * interceptor reading that default provider.
+ */
 export interface AdapterComparisons {
   bare: Comparison
   handWritten: Comparison
+  defaultProvider: Comparison
 }
 
 export async function adapterOverhead(
@@ -143,32 +164,33 @@ export async function adapterOverhead(
   requestsPerRound: number,
 ): Promise<Record<string, AdapterComparisons>> {
   const server = await startServer()
-  const provider = cachedProvider(() => Promise.resolve({ token, expiresAt: Date.now() + 12 * 3600_000 }))
-  await provider.getToken()
+  const provider = explicitProvider()
+  const fallback = benchDefaultProvider()
+  await Promise.all([provider.getToken(), fallback.getToken()])
   const results: Record<string, AdapterComparisons> = {}
   try {
-    for (const [name, { bare, adapted, handWritten }] of Object.entries(clients(server.base, provider))) {
-      // A comparison is void unless the adapter really authorizes and the bare client really does not.
-      const sent = [await bare('v1/whoami'), await adapted('v1/whoami'), await handWritten('v1/whoami')]
-      if (sent[0] !== '-' || sent[1] !== bearer(token) || sent[2] !== bearer(token)) {
-        throw new Error(`${name}: expected no Authorization bare and a bearer token in the other arms`)
-      }
+    const withDefault = clients(server.base)
+    for (const [name, arms] of Object.entries(clients(server.base, provider))) {
+      const { bare, adapted, handWritten } = arms
+      const defaultArms = withDefault[name]
+      if (defaultArms === undefined) throw new Error(`${name}: no default-provider arms`)
+      await checkArms(name, arms)
+      await checkArms(`${name} with the default provider`, defaultArms)
       const options = { rounds, warmupRounds: 2, unit: 'requests/s' }
+      const perSecond = (send: Send) => () => requestsPerSecond(send, requestsPerRound)
       results[name] = {
-        bare: await interleave(
+        bare: await interleave(options, perSecond(bare), perSecond(adapted)),
+        handWritten: await interleave(options, perSecond(handWritten), perSecond(adapted)),
+        defaultProvider: await interleave(
           options,
-          () => requestsPerSecond(bare, requestsPerRound),
-          () => requestsPerSecond(adapted, requestsPerRound),
-        ),
-        handWritten: await interleave(
-          options,
-          () => requestsPerSecond(handWritten, requestsPerRound),
-          () => requestsPerSecond(adapted, requestsPerRound),
+          perSecond(defaultArms.handWritten),
+          perSecond(defaultArms.adapted),
         ),
       }
     }
   } finally {
     provider.close()
+    fallback.close()
     await server.close()
   }
   return results

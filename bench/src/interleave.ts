@@ -83,6 +83,25 @@ export async function interleave(
 }
 
 /**
+ * Runs `total` calls of `operation` from `workers` concurrent callers, each starting the next call as its
+ * last one ends: the load shape of a client serving many requests at once.
+ */
+export async function concurrently(
+  workers: number,
+  total: number,
+  operation: () => Promise<unknown>,
+): Promise<void> {
+  let started = 0
+  const worker = async (): Promise<void> => {
+    while (started < total) {
+      started += 1
+      await operation()
+    }
+  }
+  await Promise.all(Array.from({ length: workers }, worker))
+}
+
+/**
  * Mean time in microseconds of `calls` sequential awaited calls of `operation`, timed as one batch: for
  * sub-microsecond operations a clock read per call would cost more than the call.
  */

@@ -1,137 +1,214 @@
 /**
- * `pnpm bench`: every figure is a ratio against a baseline measured in the same process, interleaved, with
- * the median and the interquartile spread of the per-round ratios. Writes bench/results.json.
+ * `pnpm bench`: every figure is a ratio against a baseline measured in the same process, in the same run,
+ * interleaved, with the median and the interquartile spread of the per-round ratios. Writes
+ * bench/results.json and the charts in docs/.
  *
- * Flags: `--only=micro,adapters,grpc,cold,bundle,footprint` runs those sections alone (for working on the harness;
- * results.json is then partial). `--no-footprint` skips the npm installs.
+ * Flags:
+ * - `--only=micro,adapters,grpc,alloc,cold,bundle,footprint` runs those sections alone (for working on the
+ *   harness; results.json is then partial, and a chart whose sections did not all run goes to bench/scratch).
+ * - `--no-footprint` skips the npm installs.
+ * - `--smoke` runs every section with tiny counts (footprint only if `--only` names it) to check the harness
+ *   works without loading the machine; its figures mean nothing and go to bench/scratch, not to docs/.
+ * - `--allow-load` runs even when the 1-minute load is above 1.5 per core (see load.ts); the results say so.
  */
-import { writeFileSync } from 'node:fs'
-import { cpus, loadavg, totalmem } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import { adapterOverhead } from './adapter-overhead.js'
+import { allocationOverhead } from './allocation.js'
 import { bundleSize, type BundleSize } from './bundle-size.js'
-import { adapterChart } from './chart.js'
+import { ratioChart } from './chart.js'
 import { coldStart } from './cold-start.js'
 import { footprint, ourInstallLabel, type Footprint } from './footprint.js'
 import { grpcOverhead } from './grpc-overhead.js'
-import type { Comparison } from './interleave.js'
 import type { KeyImportCheck } from './key-imports.js'
+import {
+  describeLoad,
+  loadLimitPerCore,
+  loadRecord,
+  loadWarning,
+  sampleLoad,
+  type LoadSample,
+} from './load.js'
 import { signing, warmGetToken } from './micro.js'
+import { allocationRow, comparisonRow, printRows, valueRow, type Row } from './report.js'
 import { round } from './statistics.js'
-
-interface Row {
-  figure: string
-  ratio: number
-  p25: number
-  p75: number
-  /** The same ratio by the wall clock (noisier under load; not what the target is judged on). */
-  wallRatio?: number
-  wallP25?: number
-  wallP75?: number
-  target: string
-  /** null where the issue sets no target (reported for context). */
-  met: boolean | null
-  detail: string
-}
 
 const rows: Row[] = []
 const sectionSeconds: Record<string, number> = {}
 const started = Date.now()
-const load: number[][] = [loadavg()]
 
+const flag = (name: string): boolean => process.argv.includes(name)
+const smoke = flag('--smoke')
+const allowLoad = flag('--allow-load') || smoke
 const only = process.argv
   .find((argument) => argument.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',')
 const wanted = (section: string): boolean =>
-  (only === undefined || only.includes(section)) &&
-  !(section === 'footprint' && process.argv.includes('--no-footprint'))
+  (only === undefined ? !(smoke && section === 'footprint') : only.includes(section)) &&
+  !(section === 'footprint' && flag('--no-footprint'))
 
-function record(
-  figure: string,
-  comparison: Comparison,
-  target: string,
-  met: ((ratio: number) => boolean) | null,
-): void {
-  const { cpu, wall, unit } = comparison
-  const range = (spread: { p25: number; p75: number }) => `${spread.p25.toFixed(2)}–${spread.p75.toFixed(2)}`
-  rows.push({
-    figure,
-    ratio: round(cpu.ratio.median),
-    p25: round(cpu.ratio.p25),
-    p75: round(cpu.ratio.p75),
-    wallRatio: round(wall.ratio.median),
-    wallP25: round(wall.ratio.p25),
-    wallP75: round(wall.ratio.p75),
-    target,
-    met: met === null ? null : met(cpu.ratio.median),
-    detail: [
-      `CPU: baseline ${round(cpu.baseline.median, 3)} vs ${round(cpu.subject.median, 3)} ${unit}`,
-      `wall: ${round(wall.baseline.median, 3)} vs ${round(wall.subject.median, 3)}, ratio ${wall.ratio.median.toFixed(3)} (${range(wall.ratio)})`,
-      `medians of ${cpu.ratio.samples} rounds`,
-    ].join('; '),
-  })
+// Counts of the real run, and the smoke run's: enough rounds for a median, few enough calls to be quick.
+const counts = smoke
+  ? { warm: [11, 200], signing: [3, 1], adapters: [3, 20], grpc: [3, 20], cold: [3, 1], footprint: 2 }
+  : {
+      warm: [301, 2000],
+      signing: [41, 2],
+      adapters: [14, 200],
+      grpc: [14, 400],
+      cold: [31, 2],
+      footprint: 11,
+    }
+const allocationCounts = smoke
+  ? { rounds: 3, calls: 20, getTokenCalls: 200 }
+  : { rounds: 9, calls: 100, getTokenCalls: 2000 }
+
+// A smoke run's figures are meaningless, and a chart from a partial run would drop the other sections' bars:
+// both go to the git-ignored scratch folder instead of replacing the published ones.
+const repository = resolve(import.meta.dirname, '..', '..')
+const scratch = resolve(repository, 'bench', 'scratch')
+const outputFolder = (complete: boolean, published: string): string => {
+  if (!smoke && complete) return published
+  mkdirSync(scratch, { recursive: true })
+  return scratch
+}
+
+const loadSamples: LoadSample[] = []
+function checkLoad(at: string): LoadSample {
+  const sample = sampleLoad(at)
+  loadSamples.push(sample)
+  if (sample.exceeded) console.error(`\n${loadWarning(sample)}`)
+  return sample
 }
 
 async function section<T>(name: string, work: () => Promise<T>): Promise<T> {
+  checkLoad(`before ${name}`)
   const begin = Date.now()
   process.stdout.write(`${name}… `)
   const result = await work()
   sectionSeconds[name] = round((Date.now() - begin) / 1000, 1)
-  load.push(loadavg())
-  console.log(`${sectionSeconds[name]} s`)
+  const after = checkLoad(`after ${name}`)
+  console.log(`${sectionSeconds[name]} s, ${describeLoad(after)}`)
   return result
 }
 
+const start = checkLoad('start')
 console.log(
-  `nebius-auth bench on Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg()
-    .map((value) => value.toFixed(1))
-    .join(' ')}`,
+  `nebius-auth bench on Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${describeLoad(start)}${smoke ? ', smoke counts' : ''}`,
 )
+if (start.exceeded && !allowLoad) {
+  console.error(
+    `Refusing to run: figures taken above ${loadLimitPerCore} per core are not worth publishing. Wait for the machine to quieten (nothing else of yours running), or pass --allow-load to run anyway; results.json then records that the load rule did not hold.`,
+  )
+  process.exit(2)
+}
 
 if (wanted('micro')) {
-  const warm = await section('warm getToken', () => warmGetToken(301, 2000))
-  record('warm getToken ÷ async () => cached', warm, '≤ 1.5', (ratio) => ratio <= 1.5)
-  const signed = await section('signing', () => signing(41, 2))
-  record('signAssertion ÷ node:crypto sign (RSA 4096)', signed, '≤ 1.2', (ratio) => ratio <= 1.2)
+  const [warmRounds = 0, warmCalls = 0] = counts.warm
+  const warm = await section('warm getToken', () => warmGetToken(warmRounds, warmCalls))
+  rows.push(comparisonRow('micro', 'warm getToken ÷ async () => cached', warm, '≤ 1.0'))
+  const [signingRounds = 0, signingCalls = 0] = counts.signing
+  const signed = await section('signing', () => signing(signingRounds, signingCalls))
+  rows.push(comparisonRow('micro', 'signAssertion ÷ node:crypto sign (RSA 4096)', signed, '≤ 1.2'))
 }
 
 if (wanted('adapters')) {
-  const adapters = await section('adapter overhead', () => adapterOverhead(14, 200))
-  for (const [client, { bare, handWritten }] of Object.entries(adapters)) {
-    record(`${client} with adapter ÷ bare ${client} (requests/s)`, bare, '≥ 0.95', (ratio) => ratio >= 0.95)
-    record(
-      `${client} with adapter ÷ hand-written interceptor (requests/s)`,
-      handWritten,
-      '≥ 0.97',
-      (ratio) => ratio >= 0.97,
+  const [rounds = 0, requests = 0] = counts.adapters
+  const adapters = await section('adapter overhead', () => adapterOverhead(rounds, requests))
+  for (const [client, { bare, handWritten, defaultProvider }] of Object.entries(adapters)) {
+    rows.push(
+      comparisonRow('adapters', `${client} with adapter ÷ bare ${client} (requests/s)`, bare, '≥ 0.95'),
+      comparisonRow(
+        'adapters',
+        `${client} with adapter ÷ hand-written interceptor (requests/s)`,
+        handWritten,
+        '≥ 0.97',
+      ),
+      comparisonRow(
+        'adapters',
+        `${client}, default provider: adapter ÷ hand-written (requests/s)`,
+        defaultProvider,
+        '≥ 0.97',
+      ),
     )
   }
-  const chart = resolve(import.meta.dirname, '..', '..', 'docs', 'performance-adapters.svg')
-  writeFileSync(chart, adapterChart(rows.filter((row) => row.figure.includes(' with adapter ÷ '))))
-  console.log(`wrote ${chart}`)
 }
 
 if (wanted('grpc')) {
-  const grpc = await section('gRPC adapter overhead', () => grpcOverhead(14, 400))
-  for (const [client, comparison] of Object.entries(grpc)) {
-    if (client.includes('pass-through')) {
-      record('grpc-js with our credentials ÷ a pass-through interceptor', comparison, 'none', null)
-      continue
-    }
-    record(
-      `${client} with our credentials ÷ fixed authorization (calls/s)`,
-      comparison,
-      '≥ 0.95',
-      (ratio) => ratio >= 0.95,
+  const [rounds = 0, calls = 0] = counts.grpc
+  const grpc = await section('gRPC adapter overhead', () => grpcOverhead(rounds, calls))
+  for (const [client, { fixed, handWritten, defaultProvider }] of Object.entries(grpc)) {
+    const ours = client === 'connect' ? 'interceptor' : 'credentials'
+    rows.push(
+      comparisonRow('grpc', `${client} with our ${ours} ÷ fixed metadata (calls/s)`, fixed, '≥ 0.95'),
+      comparisonRow(
+        'grpc',
+        `${client} with our ${ours} ÷ hand-written interceptor (calls/s)`,
+        handWritten,
+        '≥ 0.97',
+      ),
+      comparisonRow(
+        'grpc',
+        `${client}, default provider: ours ÷ hand-written (calls/s)`,
+        defaultProvider,
+        '≥ 0.97',
+      ),
     )
   }
+}
+
+if (wanted('adapters') || wanted('grpc')) {
+  const folder = outputFolder(wanted('adapters') && wanted('grpc'), resolve(repository, 'docs'))
+  const chart = resolve(folder, 'performance-adapters.svg')
+  const title = 'Throughput ratios, HTTP and gRPC adapters (CPU-time medians, p25–p75 whiskers)'
+  writeFileSync(
+    chart,
+    ratioChart(
+      title,
+      rows.filter((row) => row.section === 'adapters' || row.section === 'grpc'),
+    ),
+  )
+  console.log(`wrote ${chart}`)
+}
+
+if (wanted('alloc')) {
+  const allocation = await section('allocation per call', () => allocationOverhead(allocationCounts))
+  for (const [figure, { floor, bare, handWritten, defaultProvider }] of Object.entries(allocation)) {
+    if (floor !== undefined)
+      rows.push(allocationRow(`${figure} heap bytes ÷ async () => cached`, floor, 'none'))
+    const baseline = figure === 'grpc-js' || figure === 'connect' ? 'fixed metadata' : `bare ${figure}`
+    if (bare !== undefined) rows.push(allocationRow(`${figure} heap bytes/call ÷ ${baseline}`, bare, 'none'))
+    if (handWritten !== undefined) {
+      rows.push(allocationRow(`${figure} heap bytes/call ÷ hand-written`, handWritten, '≤ 1.1'))
+    }
+    if (defaultProvider !== undefined) {
+      rows.push(
+        allocationRow(
+          `${figure}, default provider: heap bytes/call ÷ hand-written`,
+          defaultProvider,
+          '≤ 1.1',
+        ),
+      )
+    }
+  }
+  const chart = resolve(outputFolder(true, resolve(repository, 'docs')), 'performance-allocation.svg')
+  const title = 'Heap bytes per warm call, ours ÷ hand-written (medians, p25–p75 whiskers)'
+  writeFileSync(
+    chart,
+    ratioChart(
+      title,
+      rows.filter((row) => row.section === 'alloc' && row.target !== 'none'),
+    ),
+  )
+  console.log(`wrote ${chart}`)
 }
 
 let keyImports: KeyImportCheck | undefined
 if (wanted('cold')) {
-  const cold = await section('cold start', () => coldStart(31, 2))
-  record('cold start to first token ÷ crypto + bare POST', cold.comparison, '≤ 1.3', (ratio) => ratio <= 1.3)
+  const [rounds = 0, calls = 0] = counts.cold
+  const cold = await section('cold start', () => coldStart(rounds, calls))
+  rows.push(comparisonRow('cold', 'cold start to first token ÷ crypto + bare POST', cold.comparison, '≤ 1.3'))
   keyImports = cold.keyImports
 }
 
@@ -141,53 +218,47 @@ let bundleResult: BundleSize | undefined
 if (wanted('bundle')) {
   const bundled = await section('bundle size', bundleSize)
   bundleResult = bundled
-  const ratio = round(bundled.browser.gzipped / bundleBudget)
-  rows.push({
-    figure: 'browser bundle (core + fetch, gzip) ÷ 16 KiB budget',
-    ratio,
-    p25: ratio,
-    p75: ratio,
-    target: '≤ 1.0',
-    met: bundled.browser.gzipped <= bundleBudget && bundled.browser.nodeImports === 0,
-    detail: [
+  const row = valueRow(
+    'bundle',
+    'browser bundle (core + fetch, gzip) ÷ 16 KiB budget',
+    bundled.browser.gzipped / bundleBudget,
+    '≤ 1.0',
+    [
       `browser ${round(bundled.browser.gzipped / 1024, 1)} KiB gzip (${round(bundled.browser.minified / 1024, 1)} KiB minified, jose included, ${bundled.browser.nodeImports} node: imports)`,
       `node ${round(bundled.node.gzipped / 1024, 1)} KiB gzip (${round(bundled.node.minified / 1024, 1)} KiB minified)`,
     ].join('; '),
-  })
+  )
+  // The browser bundle must also be free of node: imports.
+  rows.push({ ...row, met: row.met === true && bundled.browser.nodeImports === 0 })
 }
 
 let footprintResult: Footprint | undefined
 if (wanted('footprint')) {
-  footprintResult = await section('footprint', () => footprint(11))
-  const ratio = round(footprintResult.installedRatioToGoogle)
-  rows.push({
-    figure: 'installed @nebius-auth/axios ÷ google-auth-library (bytes)',
-    ratio,
-    p25: ratio,
-    p75: ratio,
-    target: '≤ 0.1',
-    met: footprintResult.installedRatioToGoogle <= 0.1,
-    detail: Object.entries(footprintResult.installedBytes)
-      .map(([name, bytes]) => `${name} ${round(bytes / 1024 / 1024, 2)} MB`)
-      .join('; '),
-  })
-  record('import core ÷ import google-auth-library', footprintResult.importTime, 'none', null)
+  footprintResult = await section('footprint', () => footprint(counts.footprint))
+  rows.push(
+    valueRow(
+      'footprint',
+      'installed @nebius-auth/axios ÷ google-auth-library (bytes)',
+      footprintResult.installedRatioToGoogle,
+      '≤ 0.1',
+      Object.entries(footprintResult.installedBytes)
+        .map(([name, bytes]) => `${name} ${round(bytes / 1024 / 1024, 2)} MB`)
+        .join('; '),
+    ),
+    comparisonRow(
+      'footprint',
+      'import core ÷ import google-auth-library',
+      footprintResult.importTime,
+      'none',
+    ),
+  )
 }
 
+const end = checkLoad('end')
+const load = loadRecord(loadSamples, allowLoad)
 const seconds = round((Date.now() - started) / 1000, 1)
 console.log('')
-console.log(
-  `${'figure'.padEnd(52)} ${'CPU median'.padStart(10)} ${'p25–p75'.padStart(11)} ${'wall'.padStart(6)}  target  met`,
-)
-for (const row of rows) {
-  const met = row.met === null ? '–' : row.met ? 'yes' : 'NO'
-  const range = `${row.p25.toFixed(2)}–${row.p75.toFixed(2)}`
-  const wall = row.wallRatio === undefined ? '' : row.wallRatio.toFixed(3)
-  console.log(
-    `${row.figure.padEnd(52)} ${row.ratio.toFixed(3).padStart(10)} ${range.padStart(11)} ${wall.padStart(6)}  ${row.target.padEnd(6)}  ${met}`,
-  )
-  console.log(`  ${row.detail}`)
-}
+printRows(rows)
 if (keyImports !== undefined) {
   console.log(
     `\nkey parsed once per provider: ${keyImports.keyImports} createPrivateKey, ${keyImports.conversions} WebCrypto importKey and ${keyImports.signatures} WebCrypto sign calls over ${keyImports.exchanges} exchanges (${keyImports.exchanges - 1} forced with { rejected }): ${keyImports.met ? 'yes' : 'NO'}`,
@@ -217,7 +288,11 @@ if (footprintResult !== undefined) {
   }
 }
 
-const output = resolve(import.meta.dirname, '..', 'results.json')
+console.log(
+  `\n${describeLoad(end)} at the end; load rule (≤ ${loadLimitPerCore} per core): ${load.exceeded ? 'BROKEN, see the warnings above; do not publish these figures' : 'held throughout'}`,
+)
+
+const output = resolve(outputFolder(true, resolve(repository, 'bench')), 'results.json')
 writeFileSync(
   output,
   JSON.stringify(
@@ -227,7 +302,8 @@ writeFileSync(
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,
       memoryGiB: round(totalmem() / 1024 ** 3, 1),
-      loadAverages: load.map((sample) => sample.map((value) => round(value, 2))),
+      smoke,
+      load,
       seconds,
       sectionSeconds,
       sections: only ?? 'all',

@@ -49,18 +49,19 @@ function originOf(url: string): string | undefined {
 const rememberedValues = 32
 
 /**
- * The hooks behind both entry points; `baseURL` adds the instance's base URL origin to the default origins.
+ * The hooks behind {@link nebiusAuthHooks}: the token set on ky's `Request` in `beforeRequest` and
+ * `beforeRetry`, the 401 retry in `afterResponse`, redaction once a response is final. `withNebiusAuth`
+ * needs none of them: it works in the fetch ky calls.
  *
  * @example
  * ```ts
- * const hooks = createHooks({ provider }, 'https://inference.example.com')
+ * const hooks = createHooks({ provider })
  * ```
  */
 export function createHooks(
   options: NebiusAuthOptions | undefined,
-  baseURL?: string,
 ): Required<Pick<Hooks, 'beforeRequest' | 'beforeRetry' | 'afterResponse' | 'beforeError'>> {
-  const authorizer = createRequestAuthorizer(options, { client: 'ky', baseURL })
+  const authorizer = createRequestAuthorizer(options, { client: 'ky' })
   // Header values this adapter set, mapped to their token. ky 1 re-runs beforeRequest on a copy of the sent
   // request, so "carries an Authorization" alone cannot tell our stale token from the caller's own header.
   // A sanitized value we left behind (see `redact`) maps to undefined: ours, but never a token that was sent.
@@ -94,17 +95,9 @@ export function createHooks(
     return value === null ? undefined : attached.get(value)
   }
 
-  const authorize = async ({ request, options: requestOptions }: HookCall): Promise<void> => {
-    const current = request.headers.get('authorization')
-    if (current !== null && !attached.has(current)) return // the caller's own: never touched
-    const token = await authorizer.tokenFor(request.url, request.signal)
-    if (token === undefined) {
-      request.headers.delete('authorization')
-      return
-    }
-    const value = remember(token)
+  const attach = ({ request, options: requestOptions }: HookCall, token: string): void => {
     // Headers are case-insensitive: set replaces any `Authorization` however it is spelled, never appends.
-    request.headers.set('authorization', value)
+    request.headers.set('authorization', remember(token))
     // ky 1 rejects a timeout with a TimeoutError that holds this very request, and runs no hook for it;
     // it aborts the request's signal first, so an abort is our cue to redact (a caller's abort too).
     if (!request.signal.aborted && !redactOnAbort.has(request)) {
@@ -124,6 +117,22 @@ export function createHooks(
     }
   }
 
+  /** Not an async function: a fresh token from the provider is attached without a promise. */
+  const authorize = (call: HookCall): Promise<void> | undefined => {
+    const { request } = call
+    const current = request.headers.get('authorization')
+    if (current !== null && !attached.has(current)) return undefined // the caller's own: never touched
+    const fresh = authorizer.allows(request.url) ? authorizer.peekToken() : undefined
+    if (fresh !== undefined) {
+      attach(call, fresh)
+      return undefined
+    }
+    return authorizer.tokenFor(request.url, request.signal).then((token) => {
+      if (token === undefined) request.headers.delete('authorization')
+      else attach(call, token)
+    })
+  }
+
   /** The one retry after a 401 to our token: the retry's response, or undefined to keep ky's. */
   const retryUnauthorized = async ({
     request,
@@ -137,24 +146,14 @@ export function createHooks(
     if (originOf(finalURL) !== originOf(request.url)) return undefined
     // ky keeps its own copy of the request for its retries; re-send a copy of that, or the one kept above.
     const source = request.bodyUsed ? bodyCopies.get(request) : request
-    const replayable = source !== undefined && !source.bodyUsed && isReplayableBody(requestOptions.body)
-    if (!replayable) {
-      // No second send, but the next request must not reuse the refused token.
-      await authorizer.forgetRejected({
-        status: 401,
-        url: finalURL,
-        sentToken: token,
-        signal: request.signal,
-      })
-      return undefined
-    }
-    const fresh = await authorizer.tokenForRetry({
-      status: 401,
+    // A stream is not sent twice, but the provider still hears of the refusal.
+    const fresh = await authorizer.afterRefusal({
       url: finalURL,
       sentToken: token,
+      replayable: source !== undefined && !source.bodyUsed && isReplayableBody(requestOptions.body),
       signal: request.signal,
     })
-    if (fresh === undefined) return undefined
+    if (fresh === undefined || source === undefined) return undefined
     bodyCopies.delete(request)
     const retryRequest = source === request ? request.clone() : source
     retryRequest.headers.set('authorization', remember(fresh))
@@ -162,9 +161,9 @@ export function createHooks(
   }
 
   return {
-    beforeRequest: [(...parameters: unknown[]): Promise<void> => authorize(readCall(parameters))],
+    beforeRequest: [(...parameters: unknown[]) => authorize(readCall(parameters))],
     // ky 2 runs beforeRequest once per call: each retry gets a current token here (ky 1 also re-runs beforeRequest).
-    beforeRetry: [(...parameters: unknown[]): Promise<void> => authorize(readCall(parameters))],
+    beforeRetry: [(...parameters: unknown[]) => authorize(readCall(parameters))],
     afterResponse: [
       (...parameters: unknown[]): Promise<Response | undefined> | undefined => {
         const call = readCall(parameters)
@@ -192,9 +191,10 @@ export function createHooks(
 
 /**
  * ky hooks that attach `Authorization: Bearer <token>` for allowed origins and retry a 401 once with a fresh
- * token. Prefer {@link withNebiusAuth}, which also puts the 401 handling ahead of the instance's own
- * `afterResponse` hooks and allows the instance's base URL origin. With bare hooks, list your API's origin
- * in `origins`, and place `afterResponse[0]` first if other hooks should see only the final response.
+ * token. Prefer `withNebiusAuth`, which works in the fetch ky calls instead (no hook of ours, so ky clones no
+ * response for us; the 401 retry is invisible to every hook) and allows the instance's base URL origin.
+ * With bare hooks, list your API's origin in `origins`, and place `afterResponse[0]` first if other hooks
+ * should see only the final response. A stream body is never sent twice: its 401 reaches the caller.
  *
  * On ky 2 the result also carries an `init` hook (it records `fetch` and `timeout`, which ky 2 hides from
  * the other hooks, so the 401 retry uses the same ones); keep it when merging hook lists by hand.
@@ -227,7 +227,7 @@ export function nebiusAuthHooks(options?: NebiusAuthOptions): Hooks {
  * instance.extend({ hooks: withTransportCapture(createHooks(options)) })
  * ```
  */
-export function withTransportCapture<T extends Hooks>(hooks: T): T {
+function withTransportCapture<T extends Hooks>(hooks: T): T {
   const init = (initOptions: Record<PropertyKey, unknown>): void => {
     const transport: Transport = {
       fetch: initOptions.fetch as Transport['fetch'],

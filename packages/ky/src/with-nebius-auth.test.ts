@@ -203,21 +203,14 @@ describe(`withNebiusAuth on ${clientModule}`, () => {
 
   it('never attaches a token over plain http to a host off loopback, even when a predicate allows every origin', async () => {
     const seen: (string | null)[] = []
-    const api = withNebiusAuth(ky.create({ retry: 0 }), {
+    // The instance's own fetch answers itself, so nothing leaves 127.0.0.1; it sees what would be sent.
+    const answering: typeof fetch = (input, init) => {
+      seen.push(new Request(input, init).headers.get('authorization'))
+      return Promise.resolve(new Response('stopped before the network'))
+    }
+    const api = withNebiusAuth(ky.create({ retry: 0, fetch: answering }), {
       provider: staticToken('secret'),
       origins: () => true,
-    }).extend({
-      hooks: {
-        // Runs after ours and answers itself, so nothing leaves 127.0.0.1.
-        beforeRequest: [
-          (...parameters: unknown[]) => {
-            const first = parameters[0] as Request | { request: Request }
-            const request = first instanceof Request ? first : first.request
-            seen.push(request.headers.get('authorization'))
-            return new Response('stopped before the network')
-          },
-        ],
-      },
     })
     await api.get('http://example.invalid/v1/whoami')
     await api.get('https://example.invalid/v1/whoami')
@@ -241,7 +234,7 @@ describe(`withNebiusAuth on ${clientModule}`, () => {
   )
 
   it.each([{ retry: 0 }, { retry: 2 }])(
-    'never re-sends a stream body: the caller gets the 401 and the next request a fresh token (retry: $retry)',
+    'replays a stream body byte for byte on the retry, never empty (retry: $retry)',
     async ({ retry }) => {
       const api = withNebiusAuth(ky.create({ retry }), {
         provider: context.provider,
@@ -249,17 +242,26 @@ describe(`withNebiusAuth on ${clientModule}`, () => {
       })
       await warmUp(api)
       context.emulator.revoke()
-      const error = await rejection(
-        api.post(`${context.emulator.url}/v1/echo`, { body: streamOf('payload') }),
-      )
-      expect(client.isHTTPError(error)).toBe(true)
-      expect((error as { response: Response }).response.status).toBe(401)
-      expect(authorizationsFor(context.emulator, '/v1/echo')).toHaveLength(1)
-      const response = await api.get(`${context.emulator.url}/v1/whoami`)
-      expect(response.status).toBe(200)
-      expect(authorizationsFor(context.emulator, '/v1/whoami')).toHaveLength(1)
+      const response = await api.post(`${context.emulator.url}/v1/echo`, { body: streamOf('payload') })
+      expect(await response.text()).toBe('payload')
+      expect(authorizationsFor(context.emulator, '/v1/echo')).toHaveLength(2)
     },
   )
+
+  it('never re-sends a stream body with retryOnUnauthorized: false, and the next request gets a fresh token', async () => {
+    const api = withNebiusAuth(ky.create({ retry: 0 }), {
+      provider: context.provider,
+      origins: context.origins,
+      retryOnUnauthorized: false,
+    })
+    await warmUp(api)
+    context.emulator.revoke()
+    const error = await rejection(api.post(`${context.emulator.url}/v1/echo`, { body: streamOf('payload') }))
+    expect((error as { response: Response }).response.status).toBe(401)
+    expect(authorizationsFor(context.emulator, '/v1/echo')).toHaveLength(1)
+    const response = await api.get(`${context.emulator.url}/v1/whoami`)
+    expect(response.status).toBe(200)
+  })
 
   it.each([{ honoursSignal: true }, { honoursSignal: false }])(
     'stops waiting for a token when the request is aborted (provider honours the signal: $honoursSignal)',
@@ -394,6 +396,25 @@ describe(`nebiusAuthHooks on ${clientModule}`, () => {
     expect(response.status).toBe(200)
     expect(authorizationsFor(context.emulator, '/v1/whoami')).toHaveLength(3)
   })
+
+  it.each([{ retry: 0 }, { retry: 2 }])(
+    'never re-sends a stream body: the caller gets the 401 and the next request a fresh token (retry: $retry)',
+    async ({ retry }) => {
+      const hooks = nebiusAuthHooks({ provider: context.provider, origins: context.origins })
+      await ky.get(`${context.emulator.url}/v1/whoami`, { hooks, retry })
+      context.emulator.revoke()
+      context.emulator.clearRequests()
+      const error = await rejection(
+        ky.post(`${context.emulator.url}/v1/echo`, { hooks, retry, body: streamOf('payload') }),
+      )
+      expect(client.isHTTPError(error)).toBe(true)
+      expect((error as { response: Response }).response.status).toBe(401)
+      expect(authorizationsFor(context.emulator, '/v1/echo')).toHaveLength(1)
+      const response = await ky.get(`${context.emulator.url}/v1/whoami`, { hooks, retry })
+      expect(response.status).toBe(200)
+      expect(authorizationsFor(context.emulator, '/v1/whoami')).toHaveLength(1)
+    },
+  )
 
   it('sends nothing to a loopback server unless its origin is listed', async () => {
     const hooks = nebiusAuthHooks({ provider: context.provider })

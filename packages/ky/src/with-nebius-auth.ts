@@ -1,7 +1,10 @@
-import type { NebiusAuthOptions } from '@nebius-auth/core/adapter'
-import type { Hooks, KyInstance, Options } from 'ky'
+import { authorizeFetch, createRequestAuthorizer, type NebiusAuthOptions } from '@nebius-auth/core/adapter'
+import type { KyInstance, Options } from 'ky'
 
-import { createHooks, withTransportCapture } from './nebius-auth-hooks.js'
+type Fetch = typeof globalThis.fetch
+
+/** ky's own default, looked up per call as ky does, so a fetch installed later (a test's, a polyfill) is used. */
+const globalFetch: Fetch = (input, init) => globalThis.fetch(input, init)
 
 /** The instance's base URL: `prefixUrl` on ky 1, `prefix` or `baseUrl` on ky 2; only an absolute one counts. */
 function baseURLOf(defaults: Options): string | undefined {
@@ -12,17 +15,19 @@ function baseURLOf(defaults: Options): string | undefined {
 }
 
 /**
- * Returns a new ky instance, `instance.extend({ hooks })`, whose requests to allowed origins carry
+ * Returns a new ky instance, `instance.extend({ fetch })`, whose requests to allowed origins carry
  * `Authorization: Bearer <token>` and whose 401s are retried once with a fresh token. The original instance
  * is left as it was.
  *
+ * - The token is added in the `fetch` ky calls for every attempt (the instance's own `fetch`, wrapped), so
+ *   no hook of ours runs and ky clones no response for us. The `Request` objects ky and its hooks and errors
+ *   hold (`HTTPError`, `TimeoutError`) never carry the token.
  * - Allowed origins by default: the instance's `prefixUrl` (ky 1) or `prefix`/`baseUrl` (ky 2) origin,
  *   plus `https://*.nebius.cloud` and `https://*.nebius.com`. A base URL given per request is not seen here:
  *   list it in `origins`.
- * - The 401 handling runs before the instance's own `afterResponse` hooks, so they see the final response;
- *   `beforeRequest` and `beforeRetry` run after the instance's, so they see the final URL and headers.
- * - Once a response is final, the `Request` that hooks and `HTTPError` hand back shows our header sanitized
- *   (`Bearer v1.abc.**`); the instance's own `afterResponse` and `beforeError` hooks already see it so.
+ * - The 401 retry happens inside that one attempt: ky's hooks see only the final response, and ky's
+ *   per-attempt `timeout` covers both sends. A `fetch` given per request replaces the instance's, and the
+ *   adapter with it: wrap it with `@nebius-auth/fetch` or set it on the instance before calling this.
  *
  * @param instance - A ky instance: `ky` itself, or one from `ky.create()` / `ky.extend()`.
  * @param options - See `NebiusAuthOptions`. Invalid options throw a `TypeError` naming the option.
@@ -44,21 +49,12 @@ export function withNebiusAuth(instance: KyInstance, options?: NebiusAuthOptions
   if (typeof (instance as Partial<KyInstance> | undefined)?.extend !== 'function') {
     throw new TypeError('instance: expected a ky instance (ky, ky.create() or ky.extend())')
   }
-  let parentHooks: Hooks = {}
-  let baseURL: string | undefined
-  // The function form of extend hands over the parent's defaults. Setting a hook list to undefined empties
-  // it (ky 1 and 2), so the parent's afterResponse and beforeError hooks can be put back after ours below.
-  const emptied = instance.extend((defaults) => {
-    parentHooks = defaults.hooks ?? {}
-    baseURL = baseURLOf(defaults)
-    return { hooks: { afterResponse: undefined, beforeError: undefined } }
-  })
-  const hooks = createHooks(options, baseURL)
-  return emptied.extend({
-    hooks: withTransportCapture({
-      ...hooks,
-      afterResponse: [...hooks.afterResponse, ...(parentHooks.afterResponse ?? [])],
-      beforeError: [...hooks.beforeError, ...(parentHooks.beforeError ?? [])],
-    }),
+  // Validated here, before ky is involved, so a bad option throws from this call.
+  let authorizer = createRequestAuthorizer(options, { client: 'ky' })
+  // The function form of extend hands over the parent's defaults: its base URL and its own fetch.
+  return instance.extend((defaults) => {
+    const baseURL = baseURLOf(defaults)
+    if (baseURL !== undefined) authorizer = createRequestAuthorizer(options, { client: 'ky', baseURL })
+    return { fetch: authorizeFetch(defaults.fetch ?? globalFetch, authorizer) }
   })
 }

@@ -5,7 +5,7 @@
  *
  * Flags:
  * - `--only=micro,adapters,grpc,alloc,cold,bundle,footprint` runs those sections alone (for working on the
- *   harness; results.json is then partial, and a chart whose sections did not all run goes to bench/scratch).
+ *   harness): its results.json, and a chart whose sections did not all run, go to bench/scratch.
  * - `--no-footprint` skips the npm installs.
  * - `--smoke` runs every section with tiny counts (footprint only if `--only` names it) to check the harness
  *   works without loading the machine; its figures mean nothing and go to bench/scratch, not to docs/.
@@ -64,8 +64,8 @@ const allocationCounts = smoke
   ? { rounds: 3, calls: 20, getTokenCalls: 200 }
   : { rounds: 9, calls: 100, getTokenCalls: 2000 }
 
-// A smoke run's figures are meaningless, and a chart from a partial run would drop the other sections' bars:
-// both go to the git-ignored scratch folder instead of replacing the published ones.
+// A smoke run's figures are meaningless, and a partial run's results.json or chart would drop the other
+// sections' figures: both go to the git-ignored scratch folder instead of replacing the published ones.
 const repository = resolve(import.meta.dirname, '..', '..')
 const scratch = resolve(repository, 'bench', 'scratch')
 const outputFolder = (complete: boolean, published: string): string => {
@@ -292,7 +292,7 @@ console.log(
   `\n${describeLoad(end)} at the end; load rule (≤ ${loadLimitPerCore} per core): ${load.exceeded ? 'BROKEN, see the warnings above; do not publish these figures' : 'held throughout'}`,
 )
 
-const output = resolve(outputFolder(true, resolve(repository, 'bench')), 'results.json')
+const output = resolve(outputFolder(only === undefined, resolve(repository, 'bench')), 'results.json')
 writeFileSync(
   output,
   JSON.stringify(

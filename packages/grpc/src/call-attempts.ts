@@ -23,10 +23,10 @@ import {
   type NextCall,
   type StatusObject,
 } from '@grpc/grpc-js'
-import { bearer, type RequestAuthorizer } from '@nebius-auth/core/adapter'
+import { bearer, type RecentTokens, type RequestAuthorizer } from '@nebius-auth/core/adapter'
 
 import { localStatus } from './call-failure.js'
-import { redactStatus, type RecentTokens } from './token-redaction.js'
+import { redactStatus } from './token-redaction.js'
 
 /** One call grpc-js made for us: below the interceptor, one per attempt. */
 export type Attempt = ReturnType<NextCall>

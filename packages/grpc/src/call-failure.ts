@@ -6,9 +6,7 @@
  * `NebiusAuthError.isInstance(error.cause)` tells the two apart from a server's.
  */
 import { Metadata, status as GrpcStatus, type StatusObject } from '@grpc/grpc-js'
-import { NebiusAuthError } from '@nebius-auth/core/adapter'
-
-import { redactTokens } from './token-redaction.js'
+import { NebiusAuthError, redactTokens } from '@nebius-auth/core/adapter'
 
 /** A status object with the error that caused it; grpc-js copies its fields onto the ServiceError. */
 export type FailureStatus = StatusObject & { cause?: unknown }

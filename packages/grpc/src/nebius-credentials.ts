@@ -12,11 +12,10 @@ import {
   type Interceptor,
   type InterceptorOptions,
 } from '@grpc/grpc-js'
-import { createRequestAuthorizer, type NebiusAuthOptions } from '@nebius-auth/core/adapter'
+import { createRequestAuthorizer, recentTokens, type NebiusAuthOptions } from '@nebius-auth/core/adapter'
 
 import { authenticatedCall } from './authenticated-call.js'
 import { channelTrust, type ChannelTrust } from './channel-trust.js'
-import { recentTokens } from './token-redaction.js'
 
 /**
  * Options of {@link nebiusCredentials}: the adapters' options plus the channel's own.

@@ -58,7 +58,9 @@ describe('redactTokenBytes', () => {
     const stranger = 'nd1.c3RyYW5nZXI.bm90LW91ci10b2tlbi1idXQtc2VjcmV0'
     const bytes = encoder.encode(`[${signature}] [${stranger}]`)
     const text = decoder.decode(redactTokenBytes(bytes, [token]))
-    expect(text).toBe(`[${'*'.repeat(signature.length)}] [${'nd1.c3RyYW5nZXI.'.padEnd(stranger.length, '*')}]`)
+    expect(text).toBe(
+      `[${'*'.repeat(signature.length)}] [${'nd1.c3RyYW5nZXI.'.padEnd(stranger.length, '*')}]`,
+    )
   })
 })
 

@@ -78,7 +78,13 @@ const loadSamples: LoadSample[] = []
 function checkLoad(at: string): LoadSample {
   const sample = sampleLoad(at)
   loadSamples.push(sample)
-  if (sample.exceeded) console.error(`\n${loadWarning(sample)}`)
+  // The banner once; after it, a line per sample above the limit is enough to see how long it lasted.
+  if (sample.exceeded) {
+    const warned = loadSamples.some((earlier) => earlier !== sample && earlier.exceeded)
+    console.error(
+      warned ? `\n!! ${sample.at}: ${describeLoad(sample)}, above the limit` : `\n${loadWarning(sample)}`,
+    )
+  }
   return sample
 }
 

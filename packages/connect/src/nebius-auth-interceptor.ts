@@ -2,57 +2,36 @@
  * `nebiusAuthInterceptor()`: Nebius IAM tokens for Connect-ES v2 transports (gRPC, gRPC-web and Connect
  * protocols alike), with the rules every nebius-auth adapter keeps, decided by core's shared authorizer.
  */
+import { Code, ConnectError, type Interceptor } from '@connectrpc/connect'
 import {
-  Code,
-  ConnectError,
-  type Interceptor,
-  type StreamRequest,
-  type StreamResponse,
-  type UnaryRequest,
-  type UnaryResponse,
-} from '@connectrpc/connect'
-import { createAsyncIterable } from '@connectrpc/connect/protocol'
-import {
-  bearer,
   createRequestAuthorizer,
   NebiusAuthError,
+  recentTokens,
+  redactTokens,
   type NebiusAuthOptions,
 } from '@nebius-auth/core/adapter'
 
-import { withoutTokens } from './token-redaction.js'
-
-function isUnauthenticated(error: unknown): boolean {
-  return error instanceof ConnectError && error.code === Code.Unauthenticated
-}
+import { readyUnaryCall, waitingCall } from './authorized-call.js'
+import { outsideOriginHint } from './outside-origin-hint.js'
+import { followingProfile } from './profile-origins.js'
 
 /**
- * A provider that fails ends the call with Unavailable when the cause is transient (callers' retry
- * policies treat it as retryable) and Unauthenticated otherwise; core's error is the `cause`.
+ * A provider that fails ends the call with Unavailable when core says the cause is transient (callers'
+ * retry policies treat it as retryable) and Unauthenticated otherwise; the error is the `cause`. A foreign
+ * provider's message goes through the same redaction as a server's (`recent`: tokens this interceptor
+ * sent lately); if it held a token, a plain Error with the redacted message stands in as the cause.
  */
-function tokenFailure(error: unknown): ConnectError {
-  const transient = NebiusAuthError.isInstance(error) && (error as { retryable?: unknown }).retryable === true
+function tokenFailure(error: unknown, recent: readonly string[]): ConnectError {
+  const ours = NebiusAuthError.isInstance(error)
   const reason = error instanceof Error ? error.message : 'the token provider failed'
+  const redacted = ours ? reason : redactTokens(reason, recent)
   return new ConnectError(
-    `nebius-auth: no access token: ${reason}`,
-    transient ? Code.Unavailable : Code.Unauthenticated,
+    `nebius-auth: no access token: ${redacted}`,
+    ours && error.transient ? Code.Unavailable : Code.Unauthenticated,
     undefined,
     undefined,
-    error,
+    redacted === reason ? error : new Error(redacted),
   )
-}
-
-/**
- * What a refused call can be sent again with: a unary request as it is, and a server-streaming one (exactly
- * one request message) with that message held; client and bidi streams are consumed as they go, so never.
- */
-async function replayableRequest(
-  request: UnaryRequest | StreamRequest,
-): Promise<(() => UnaryRequest | StreamRequest) | undefined> {
-  if (!request.stream) return () => request
-  if (request.method.methodKind !== 'server_streaming') return undefined
-  const held: (typeof request.message extends AsyncIterable<infer Input> ? Input : never)[] = []
-  for await (const message of request.message) held.push(message)
-  return () => ({ ...request, message: createAsyncIterable(held) })
 }
 
 /**
@@ -84,107 +63,18 @@ async function replayableRequest(
  * ```
  */
 export function nebiusAuthInterceptor(options?: NebiusAuthOptions): Interceptor {
-  const authorizer = createRequestAuthorizer(options, { client: 'connect' })
-  return (next) => async (request) => {
+  const authorizer = createRequestAuthorizer(followingProfile(options), { client: 'connect' })
+  const recent = recentTokens()
+  const hint = outsideOriginHint()
+  const failed = (error: unknown) => tokenFailure(error, recent.list)
+  return (next) => (request) => {
     // A caller's own authorization is theirs: sent as it is, never refreshed or retried.
     if (request.header.has('authorization')) return next(request)
-    let token: string | undefined
-    try {
-      token = await authorizer.tokenFor(request.url, request.signal)
-    } catch (error) {
-      // An abort is the call's own deadline or cancel: Connect turns the signal's reason into its error.
-      throw request.signal.aborted ? error : tokenFailure(error)
-    }
-    if (token === undefined) return next(request)
-
-    // Unauthenticated is gRPC's 401: the shared rule decides, as for the HTTP adapters.
-    const refusal = (sentToken: string) => ({
-      status: 401,
-      url: request.url,
-      sentToken,
-      signal: request.signal,
-    })
-    const forget = (sentToken: string) => void authorizer.forgetRejected(refusal(sentToken))
-    const sent: string[] = []
-    const redact = (error: unknown) => withoutTokens(error, sent)
-    const replay = await replayableRequest(request)
-
-    const send = (attempt: string, sending: UnaryRequest | StreamRequest) => {
-      sent.push(attempt)
-      sending.header.set('authorization', bearer(attempt))
-      return next(sending)
-    }
-
-    /** After `refused` was refused: the call sent once more with a fresh token, or undefined when it may not be. */
-    const sendAgain = async (refused: string) => {
-      if (replay === undefined) {
-        forget(refused)
-        return undefined
-      }
-      const fresh = await authorizer.tokenForRetry(refusal(refused))
-      if (fresh === undefined) return undefined
-      try {
-        return { token: fresh, response: await send(fresh, replay()) }
-      } catch (error) {
-        if (isUnauthenticated(error)) forget(fresh)
-        throw error
-      }
-    }
-
-    /**
-     * The response stream the caller reads: its errors hold no token, and when the server refuses before
-     * the first message (the Connect protocol reports errors at the end of the stream, gRPC may too) and
-     * `mayRetry`, the call goes out once more and the caller reads that stream instead.
-     */
-    const watched = (response: StreamResponse, used: string, mayRetry: boolean): StreamResponse => {
-      let current = response
-      async function* messages() {
-        let received = false
-        try {
-          for await (const message of response.message) {
-            received = true
-            yield message
-          }
-        } catch (error) {
-          if (!isUnauthenticated(error)) throw redact(error)
-          if (received || !mayRetry) {
-            forget(used)
-            throw redact(error)
-          }
-          const again = await sendAgain(used).catch((retryError: unknown) => {
-            throw redact(retryError)
-          })
-          if (again?.response.stream !== true) throw redact(error)
-          current = again.response
-          yield* watched(again.response, again.token, false).message
-        }
-      }
-      return {
-        ...response,
-        // Read by Connect before the messages (header) and after them (trailer): those of the stream read.
-        get header() {
-          return current.header
-        },
-        get trailer() {
-          return current.trailer
-        },
-        message: messages(),
-      }
-    }
-
-    try {
-      let response: UnaryResponse | StreamResponse
-      try {
-        response = await send(token, replay?.() ?? request)
-      } catch (error) {
-        if (!isUnauthenticated(error)) throw error
-        const again = await sendAgain(token)
-        if (again === undefined) throw error
-        return again.response.stream ? watched(again.response, again.token, false) : again.response
-      }
-      return response.stream ? watched(response, token, replay !== undefined) : response
-    } catch (error) {
-      throw redact(error)
-    }
+    if (!authorizer.allows(request.url)) return hint.watch(next(request), request.url)
+    const token = authorizer.peekToken()
+    const plan = { authorizer, next, request, recent }
+    return token !== undefined && !request.stream
+      ? readyUnaryCall(plan, token)
+      : waitingCall(plan, token, failed)
   }
 }

@@ -142,11 +142,11 @@ function requestURL(instance: AxiosInstance, config: InternalAxiosRequestConfig)
  * const { data } = await api.get('/v1/models')
  * ```
  */
-export function withNebiusAuth<T extends AxiosInstanceLike>(instanceLike: T, options?: NebiusAuthOptions): T {
+export function withNebiusAuth<T extends AxiosInstanceLike>(instance: T, options?: NebiusAuthOptions): T {
   // Both typings describe the same runtime object: from here on, the one this file was compiled with.
-  const instance = instanceLike as unknown as AxiosInstance
-  if (installed.has(instance)) return instanceLike
-  const authorizer = createRequestAuthorizer(options, { client: 'axios', baseURL: instance.defaults.baseURL })
+  const client = instance as unknown as AxiosInstance
+  if (installed.has(client)) return instance
+  const authorizer = createRequestAuthorizer(options, { client: 'axios', baseURL: client.defaults.baseURL })
 
   const guardRedirects = (attempt: Attempt): BeforeRedirect => {
     const guard: BeforeRedirect = (redirectOptions, responseDetails, requestDetails) => {
@@ -204,7 +204,7 @@ export function withNebiusAuth<T extends AxiosInstanceLike>(instanceLike: T, opt
     // Only the origin decides, so a path relative to the base URL is judged by the base URL, parsed once
     // per instance; allows and tokenFor take the URL object as it is. A relative URL without a base URL
     // is unparseable and, as ever, gets no token.
-    const url = relativeToBase(config) ?? parseURL(requestURL(instance, config))
+    const url = relativeToBase(config) ?? parseURL(requestURL(client, config))
     if (url === undefined || !authorizer.allows(url)) return undefined
     attempt.url = url
     attempt.carried = previous?.retryToken
@@ -278,7 +278,7 @@ export function withNebiusAuth<T extends AxiosInstanceLike>(instanceLike: T, opt
     try {
       // A stream body is not sent twice (it would go out empty), but the provider still hears of the refusal.
       attempt.retryToken = await authorizer.afterRefusal({
-        url: instance.getUri(config),
+        url: client.getUri(config),
         sentToken,
         replayable: isReplayableBody(config.data),
         signal,
@@ -288,12 +288,12 @@ export function withNebiusAuth<T extends AxiosInstanceLike>(instanceLike: T, opt
     }
     if (attempt.retryToken === undefined) return giveUp()
     redactClientRequest(response.request, sentToken)
-    return instance.request(config)
+    return client.request(config)
   }
 
-  instance.interceptors.request.use(authorizeNow, null, { synchronous: true, runWhen: decide })
-  instance.interceptors.request.use(authorizeWaiting, null, { runWhen: () => !atHand })
-  instance.interceptors.response.use(
+  client.interceptors.request.use(authorizeNow, null, { synchronous: true, runWhen: decide })
+  client.interceptors.request.use(authorizeWaiting, null, { runWhen: () => !atHand })
+  client.interceptors.response.use(
     // A custom validateStatus may accept a 401, which then never reaches the rejection handler. Any other
     // status is final at once: redacted and handed on without a trip through the async retry path.
     (response) => {
@@ -313,6 +313,6 @@ export function withNebiusAuth<T extends AxiosInstanceLike>(instanceLike: T, opt
       return fail()
     },
   )
-  installed.add(instance)
-  return instanceLike
+  installed.add(client)
+  return instance
 }

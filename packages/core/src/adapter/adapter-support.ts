@@ -27,7 +27,7 @@ import type { TokenProvider } from '../common/types.js'
  */
 export interface NebiusAuthOptions {
   /**
-   * Where tokens come from. Default: {@link defaultProvider}, one `fromEnvironment()` shared by every
+   * Where tokens come from. Default: `defaultProvider()` (from `@nebius-auth/core`), one `fromEnvironment()` shared by every
    * adapter of the process (per distinct environment), resolved lazily on the first request (Node.js, Bun
    * and Deno; required on web runtimes such as Cloudflare Workers and Vercel's edge runtime).
    */

@@ -16,6 +16,8 @@ import { createRequestAuthorizer, recentTokens, type NebiusAuthOptions } from '@
 
 import { authenticatedCall } from './authenticated-call.js'
 import { channelTrust, type ChannelTrust } from './channel-trust.js'
+import { outsideOriginHint } from './outside-origin-hint.js'
+import { followingProfile } from './profile-origins.js'
 
 /**
  * Options of {@link nebiusCredentials}: the adapters' options plus the channel's own.
@@ -45,7 +47,19 @@ export interface NebiusGrpcOptions extends NebiusAuthOptions {
 
 /** Where the call invocation transformer leaves the channel's origin for the interceptor to read. */
 const CHANNEL_ORIGIN = Symbol('nebius-auth channel origin')
-type MarkedOptions = InterceptorOptions & { [CHANNEL_ORIGIN]?: URL | undefined }
+/** Where it leaves the origin of a channel outside `origins`, while a refusal from there would get the hint. */
+const OUTSIDE_ORIGIN = Symbol('nebius-auth origin outside origins')
+interface Marks {
+  [CHANNEL_ORIGIN]?: URL | undefined
+  [OUTSIDE_ORIGIN]?: string
+}
+type MarkedOptions = InterceptorOptions & Marks
+
+/** What a channel's origin allows: the token (`allowed`), or nothing, its origin then `outside`. */
+interface Verdict {
+  readonly allowed: URL | undefined
+  readonly outside: string | undefined
+}
 
 type ClientChannel = ReturnType<NonNullable<ClientOptions['callInvocationTransformer']>>['channel']
 
@@ -117,11 +131,12 @@ export function nebiusCredentials(options: NebiusGrpcOptions = {}): [ChannelCred
   }
   validate(options)
   const { channelCredentials = credentials.createSsl(), clientOptions = {}, ...authOptions } = options
-  const authorizer = createRequestAuthorizer(authOptions, { client: 'grpc-js' })
+  const authorizer = createRequestAuthorizer(followingProfile(authOptions), { client: 'grpc-js' })
   const recent = recentTokens()
+  const hint = outsideOriginHint()
   /** Channels made by our factory, with what their target and real credentials allow. */
   const trusted = new WeakMap<ClientChannel, ChannelTrust>()
-  const allowed = new WeakMap<ClientChannel, URL | undefined>()
+  const verdicts = new WeakMap<ClientChannel, Verdict>()
 
   // The client constructor hands its address and the credentials it was really given (ours, or any the
   // caller put there instead) to this factory: the one public place to see both before the channel exists.
@@ -140,21 +155,31 @@ export function nebiusCredentials(options: NebiusGrpcOptions = {}): [ChannelCred
   }
 
   /**
-   * The channel's origin when it may receive the token. A channel our factory did not make (a caller's
-   * `channelOverride`, a transformer that swapped it) is unknown, and unknown channels get no token.
+   * What the channel's origin allows, decided once per channel. A channel our factory did not make (a
+   * caller's `channelOverride`, a transformer that swapped it) is unknown: no token, and no hint either.
    */
-  const allowedOrigin = (channel: ClientChannel): URL | undefined => {
-    if (allowed.has(channel)) return allowed.get(channel)
-    const origin = trusted.get(channel)?.origin
-    const result = origin !== undefined && authorizer.allows(origin) ? origin : undefined
-    allowed.set(channel, result)
-    return result
+  const verdictOf = (channel: ClientChannel): Verdict => {
+    let verdict = verdicts.get(channel)
+    if (verdict === undefined) {
+      const origin = trusted.get(channel)?.origin
+      const allowed = origin !== undefined && authorizer.allows(origin)
+      verdict = allowed
+        ? { allowed: origin, outside: undefined }
+        : { allowed: undefined, outside: origin?.origin }
+      verdicts.set(channel, verdict)
+    }
+    return verdict
   }
 
   const interceptor: Interceptor = (callOptions, nextCall) => {
-    const origin = (callOptions as MarkedOptions)[CHANNEL_ORIGIN]
-    if (origin === undefined) return new InterceptingCall(nextCall(callOptions))
-    return authenticatedCall({ authorizer, origin, options: callOptions, nextCall, recent })
+    const marks = callOptions as MarkedOptions
+    const origin = marks[CHANNEL_ORIGIN]
+    if (origin !== undefined)
+      return authenticatedCall({ authorizer, origin, options: callOptions, nextCall, recent })
+    const outside = marks[OUTSIDE_ORIGIN]
+    return outside === undefined
+      ? new InterceptingCall(nextCall(callOptions))
+      : hint.watch(nextCall(callOptions), outside)
   }
 
   const theirTransformer = clientOptions.callInvocationTransformer
@@ -163,10 +188,13 @@ export function nebiusCredentials(options: NebiusGrpcOptions = {}): [ChannelCred
     channelFactoryOverride,
     callInvocationTransformer(properties) {
       const transformed = theirTransformer === undefined ? properties : theirTransformer(properties)
-      const callOptions: CallOptions & { [CHANNEL_ORIGIN]?: URL | undefined } = {
+      const verdict = verdictOf(transformed.channel)
+      const callOptions: CallOptions & Marks = {
         ...transformed.callOptions,
-        [CHANNEL_ORIGIN]: allowedOrigin(transformed.channel),
+        [CHANNEL_ORIGIN]: verdict.allowed,
       }
+      if (verdict.outside !== undefined && hint.pending(verdict.outside))
+        callOptions[OUTSIDE_ORIGIN] = verdict.outside
       // grpc-js lets interceptors given to one call replace the client's: ours joins theirs there too.
       if (callOptions.interceptors !== undefined && callOptions.interceptors.length > 0) {
         callOptions.interceptors = [...callOptions.interceptors, interceptor]

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util'
 
-import { Code, ConnectError, createClient } from '@connectrpc/connect'
+import { Code, createClient } from '@connectrpc/connect'
 import { NebiusAuthError, staticToken, type NebiusAuthEvent } from '@nebius-auth/core'
 import {
   countingProvider,
@@ -15,7 +15,7 @@ import { ProfileService, TestService } from '@nebius-auth/emulator/proto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
 import { nebiusAuthInterceptor } from './nebius-auth-interceptor.js'
-import { grpcTransport } from './transports.test-support.js'
+import { grpcTransport, rejection } from './transports.test-support.js'
 import type { NebiusAuthOptions } from '@nebius-auth/core'
 
 let context: GrpcEmulatorContext
@@ -44,15 +44,6 @@ function sent(path: string, emulator: Emulator = context.emulator): (string | un
     .requests()
     .filter((request) => request.path === path)
     .map((request) => request.authorization)
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise
-  } catch (error) {
-    return ConnectError.from(error)
-  }
-  throw new Error('expected the call to fail')
 }
 
 describe('nebiusAuthInterceptor over createGrpcTransport', () => {

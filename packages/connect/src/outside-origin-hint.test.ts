@@ -1,10 +1,10 @@
-import { Code, ConnectError, createClient } from '@connectrpc/connect'
+import { Code, createClient } from '@connectrpc/connect'
 import { staticToken } from '@nebius-auth/core'
 import { TestService } from '@nebius-auth/emulator/proto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { nebiusAuthInterceptor } from './nebius-auth-interceptor.js'
-import { http2Transport, startEchoingServer } from './transports.test-support.js'
+import { http2Transport, rejection, startEchoingServer } from './transports.test-support.js'
 
 // A server that refuses every call with Unauthenticated, on an origin the interceptors below do not list.
 let server: Awaited<ReturnType<typeof startEchoingServer>>
@@ -12,15 +12,6 @@ beforeAll(async () => {
   server = await startEchoingServer()
 })
 afterAll(() => server.close())
-
-async function rejection(call: () => Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call()
-  } catch (error) {
-    return ConnectError.from(error)
-  }
-  throw new Error('expected the call to fail')
-}
 
 const hint = () => `(nebius-auth: no token was sent: ${server.url} is not in origins)`
 

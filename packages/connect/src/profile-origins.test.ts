@@ -6,7 +6,11 @@ import { join } from 'node:path'
 
 import { createClient } from '@connectrpc/connect'
 import { createGrpcTransport } from '@connectrpc/connect-node'
-import { startGrpcEmulatorContext, type GrpcEmulatorContext } from '@nebius-auth/adapter-fixtures'
+import {
+  authorizationsFor,
+  startGrpcEmulatorContext,
+  type GrpcEmulatorContext,
+} from '@nebius-auth/adapter-fixtures'
 import { defaultNebiusOrigins } from '@nebius-auth/core/adapter'
 import { ProfileService } from '@nebius-auth/emulator/proto'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -115,13 +119,6 @@ describe("nebiusAuthInterceptor and a profile's own endpoint", () => {
     return createClient(ProfileService, transport)
   }
 
-  function sent(): (string | undefined)[] {
-    return context.emulator
-      .requests()
-      .filter((request) => request.path === '/nebius.iam.v1.ProfileService/Get')
-      .map((request) => request.authorization)
-  }
-
   it("sends the token to the profile's domain without origins", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nebius-connect-e2e-'))
     try {
@@ -135,7 +132,9 @@ describe("nebiusAuthInterceptor and a profile's own endpoint", () => {
       context.emulator.clearRequests()
       const response = await profiles({ provider: context.provider }).get({})
       expect(response.profile.case).toBe('serviceAccountProfile')
-      expect(sent()).toEqual([expect.stringMatching(/^Bearer v1\./)])
+      expect(authorizationsFor(context.emulator, '/nebius.iam.v1.ProfileService/Get')).toEqual([
+        expect.stringMatching(/^Bearer v1\./),
+      ])
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
@@ -145,6 +144,6 @@ describe("nebiusAuthInterceptor and a profile's own endpoint", () => {
     vi.stubEnv('HOME', join(home, 'nowhere'))
     context.emulator.clearRequests()
     await expect(profiles({ provider: context.provider }).get({})).rejects.toThrow()
-    expect(sent()).toEqual([undefined])
+    expect(authorizationsFor(context.emulator, '/nebius.iam.v1.ProfileService/Get')).toEqual([undefined])
   })
 })

@@ -2,14 +2,18 @@
  * While the provider holds a fresh token, a call goes out without waiting on the provider (no getToken);
  * only a cold provider makes a call wait. The retry after Unauthenticated works from either path.
  */
-import { Code, ConnectError, createClient } from '@connectrpc/connect'
+import { Code, createClient } from '@connectrpc/connect'
 import { cachedProvider, type AccessToken, type GetTokenOptions, type TokenProvider } from '@nebius-auth/core'
-import { startGrpcEmulatorContext, type GrpcEmulatorContext } from '@nebius-auth/adapter-fixtures'
+import {
+  authorizationsFor,
+  startGrpcEmulatorContext,
+  type GrpcEmulatorContext,
+} from '@nebius-auth/adapter-fixtures'
 import { ProfileService, TestService } from '@nebius-auth/emulator/proto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
 import { nebiusAuthInterceptor } from './nebius-auth-interceptor.js'
-import { grpcTransport } from './transports.test-support.js'
+import { grpcTransport, rejection } from './transports.test-support.js'
 
 let context: GrpcEmulatorContext
 beforeAll(async () => {
@@ -39,22 +43,6 @@ function clients(provider: TokenProvider) {
   return { profiles: createClient(ProfileService, transport), test: createClient(TestService, transport) }
 }
 
-function sent(path: string): (string | undefined)[] {
-  return context.emulator
-    .requests()
-    .filter((request) => request.path === path)
-    .map((request) => request.authorization)
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise
-  } catch (error) {
-    return ConnectError.from(error)
-  }
-  throw new Error('expected the call to fail')
-}
-
 describe('a fresh token', () => {
   it('sends a unary call without asking the provider for a token', async () => {
     const provider = watched(context.provider)
@@ -63,7 +51,7 @@ describe('a fresh token', () => {
     await profiles.get({})
     await profiles.get({})
     expect(provider.waits()).toBe(0)
-    expect(sent('/nebius.iam.v1.ProfileService/Get')).toEqual([
+    expect(authorizationsFor(context.emulator, '/nebius.iam.v1.ProfileService/Get')).toEqual([
       expect.stringMatching(/^Bearer v1\./),
       expect.stringMatching(/^Bearer v1\./),
     ])
@@ -90,7 +78,10 @@ describe('a fresh token', () => {
       const provider = watched(counting)
       const error = await rejection(clients(provider).profiles.get({}))
       expect(error.code).toBe(Code.Unauthenticated)
-      expect(sent('/nebius.iam.v1.ProfileService/Get')).toEqual(['Bearer token-1', 'Bearer token-2'])
+      expect(authorizationsFor(context.emulator, '/nebius.iam.v1.ProfileService/Get')).toEqual([
+        'Bearer token-1',
+        'Bearer token-2',
+      ])
       expect(provider.waits()).toBe(0)
     } finally {
       counting.close()

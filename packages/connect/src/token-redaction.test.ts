@@ -7,22 +7,13 @@ import { TestService } from '@nebius-auth/emulator/proto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { nebiusAuthInterceptor } from './nebius-auth-interceptor.js'
-import { http2Transport, startEchoingServer } from './transports.test-support.js'
+import { http2Transport, rejection, startEchoingServer } from './transports.test-support.js'
 
 let server: Awaited<ReturnType<typeof startEchoingServer>>
 beforeAll(async () => {
   server = await startEchoingServer()
 })
 afterAll(() => server.close())
-
-async function rejection(call: () => Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call()
-  } catch (error) {
-    return ConnectError.from(error)
-  }
-  throw new Error('expected the call to fail')
-}
 
 /** Every way a caller sees the error: its message, metadata (decoded too), details, stack and util.inspect. */
 function shown(error: ConnectError): string[] {

@@ -12,7 +12,7 @@ import { TestService } from '@nebius-auth/emulator/proto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 
 import { nebiusAuthInterceptor } from './nebius-auth-interceptor.js'
-import { http2Transport, startEchoingServer } from './transports.test-support.js'
+import { http2Transport, rejection, startEchoingServer } from './transports.test-support.js'
 
 let server: Awaited<ReturnType<typeof startEchoingServer>>
 beforeAll(async () => {
@@ -54,13 +54,7 @@ async function downService(): Promise<string> {
 async function call(provider: TokenProvider & { close(): void }): Promise<ConnectError> {
   closing.push(provider)
   const interceptor = nebiusAuthInterceptor({ provider, origins: [server.url] })
-  const test = createClient(TestService, http2Transport('grpc', server.url, [interceptor]))
-  try {
-    await test.whoami({})
-  } catch (error) {
-    return ConnectError.from(error)
-  }
-  throw new Error('expected the call to fail')
+  return rejection(createClient(TestService, http2Transport('grpc', server.url, [interceptor])).whoami({}))
 }
 
 function codeOf(error: ConnectError): string | undefined {
@@ -102,7 +96,7 @@ it("redacts a token it sent from a foreign provider's later failure", async () =
   const test = createClient(TestService, http2Transport('grpc', server.url, [interceptor]))
   // The first call sends the token and is refused; the next one's token request fails quoting it.
   await expect(test.whoami({})).rejects.toMatchObject({ code: Code.Unauthenticated })
-  const error = ConnectError.from(await test.whoami({}).catch((caught: unknown) => caught))
+  const error = await rejection(test.whoami({}))
   expect(error.code).toBe(Code.Unauthenticated)
   expect(error.message).toContain('refresh failed for opaque-secret-v**')
   expect((error.cause as Error).message).not.toContain('0123456789abcdef')

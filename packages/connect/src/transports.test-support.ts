@@ -16,6 +16,7 @@ import {
   type Transport,
 } from '@connectrpc/connect'
 import { connectNodeAdapter, createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node'
+import { rejection as failure } from '@nebius-auth/adapter-fixtures'
 import type { Emulator, EmulatorGrpc } from '@nebius-auth/emulator'
 import { TestService } from '@nebius-auth/emulator/proto'
 
@@ -153,4 +154,9 @@ export function http2Transport(
   return protocol === 'grpc'
     ? createGrpcTransport({ baseUrl, interceptors })
     : createConnectTransport({ baseUrl, httpVersion: '2', interceptors })
+}
+
+/** The ConnectError a call (its promise, or a function that makes it) fails with; success fails the test. */
+export async function rejection(call: Promise<unknown> | (() => Promise<unknown>)): Promise<ConnectError> {
+  return ConnectError.from(await failure(typeof call === 'function' ? call() : call))
 }

@@ -36,8 +36,12 @@ function tokenFailure(error: unknown, recent: readonly string[]): ConnectError {
 
 /**
  * A Connect-ES interceptor that sends `authorization: Bearer <token>` on every call whose `url` is an
- * allowed origin (default `https://*.nebius.cloud` and `https://*.nebius.com`; plain `http:` only to a loopback
- * host listed explicitly). When such a call fails with `Code.Unauthenticated`, the token is refreshed
+ * allowed origin (default `https://*.nebius.cloud`, `https://*.nebius.com` and, without `origins`,
+ * `https://*.<domain>` of the Nebius CLI profile's `endpoint`, read at the first call; plain `http:` only to a
+ * loopback host listed explicitly). A call elsewhere goes without the token, and the first Unauthenticated
+ * per such origin gets `(nebius-auth: no token was sent: <origin> is not in origins)` in its message. While
+ * the provider holds a fresh token, a unary call is sent without awaiting it. When a call with our token
+ * fails with `Code.Unauthenticated`, the token is refreshed
  * (compare-and-refresh) and a unary or server-streaming call (one request message, held) is sent once more
  * with a different token, a server stream only if no message had arrived yet; client and bidi streams are
  * never replayed. A caller's own `authorization` header is left alone. The call's signal (deadline, abort)

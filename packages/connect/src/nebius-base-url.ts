@@ -32,8 +32,8 @@ export interface NebiusBaseUrlOptions {
  * services not named after their package, such as IAM's `cpl.iam`); a short name passes through. The domain
  * is `options.domain`, else the `endpoint` of the Nebius CLI profile (read synchronously from
  * `~/.nebius/config.yaml`, the profile chosen as `fromEnvironment` chooses it), else `api.nebius.cloud:443`.
- * Port 443 is left out of the URL; any other port stays. For a domain outside the default origins
- * (`https://*.nebius.cloud`, `https://*.nebius.com`), list the URL in the interceptor's `origins`.
+ * Port 443 is left out of the URL; any other port stays. The interceptor's default origins follow the CLI
+ * profile's domain too; for a `domain` you pass yourself, list the URL in the interceptor's `origins`.
  *
  * @param serviceOrName - `nebius.<package>.<Service>` or an `api_service_name` such as `compute`.
  * @param options - See {@link NebiusBaseUrlOptions}.

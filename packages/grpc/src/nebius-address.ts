@@ -34,8 +34,9 @@ export interface NebiusAddressOptions {
  * `~/.nebius/config.yaml` with the same profile choice as `fromEnvironment`: `options.profile`,
  * `NEBIUS_PROFILE`, the config's `default`, the only profile), else `api.nebius.cloud:443`.
  *
- * The token goes only to allowed origins, by default `https://*.nebius.cloud` and `https://*.nebius.com`.
- * For a domain outside them (a profile's own `endpoint`), list the address's origin:
+ * The token goes only to allowed origins: by default `https://*.nebius.cloud`, `https://*.nebius.com` and,
+ * when `nebiusCredentials()` gets no `origins`, `https://*.<domain>` of the same CLI profile's `endpoint`.
+ * For a `domain` you pass yourself, list the address's origin:
  * `nebiusCredentials({ origins: ['https://' + address] })`.
  *
  * @param serviceOrName - `nebius.<package>.<Service>` or an `api_service_name` such as `compute`.

@@ -92,7 +92,10 @@ function validate(options: NebiusGrpcOptions): void {
  * origin carries `authorization: Bearer <token>` from the provider, refreshed before it expires.
  *
  * An origin is the channel target's `https://host[:port]` (port 443 when the target has none); by default
- * `https://*.nebius.cloud` and `https://*.nebius.com`. A call to any other target goes out without the token.
+ * `https://*.nebius.cloud`, `https://*.nebius.com` and, without `origins`, `https://*.<domain>` of the Nebius CLI
+ * profile's `endpoint` (the domain `nebiusAddress` resolves; read at the first call, a missing or broken config
+ * meaning just the defaults). A call to any other target goes out without the token; the first UNAUTHENTICATED
+ * from such an origin gets `(nebius-auth: no token was sent: <origin> is not in origins)` in its details.
  * Whether a channel is TLS is read from the credentials the client constructor really receives: insecure
  * ones get the token only for a listed `http://` origin whose host is exactly `localhost`, in 127.0.0.0/8
  * or `[::1]` (never through a `dns://authority/` target, never `localhost` under grpc-js's alternative

@@ -51,14 +51,15 @@ async function replayableRequest(request: AnyRequest): Promise<(() => AnyRequest
 /** The attempts of one call: each sends with a token, and the tokens sent are redacted from its errors. */
 function attempts({ authorizer, next, request, recent }: CallPlan, replay: (() => AnyRequest) | undefined) {
   const sent: string[] = []
-  // Unauthenticated is gRPC's 401: the shared rule decides, as for the HTTP adapters.
-  const refusal = (sentToken: string) => ({
-    status: 401,
+  // Unauthenticated is the refusal; core's shared rule decides what follows, as for the HTTP adapters.
+  const refusal = (sentToken: string, replayable: boolean) => ({
     url: request.url,
     sentToken,
+    replayable,
     signal: request.signal,
   })
-  const forget = (sentToken: string) => void authorizer.forgetRejected(refusal(sentToken))
+  /** The provider hears of a refusal that will not be retried; never rejects, so nobody waits on it. */
+  const forget = (sentToken: string) => void authorizer.afterRefusal(refusal(sentToken, false))
   const redact = (error: unknown) => withoutTokens(error, sent)
 
   /** Counts `token` as sent by an attempt started elsewhere (the ready path's). */
@@ -74,11 +75,11 @@ function attempts({ authorizer, next, request, recent }: CallPlan, replay: (() =
 
   /** After `refused` was refused: the call sent once more with a fresh token, or undefined when it may not be. */
   const sendAgain = async (refused: string) => {
-    if (replay === undefined) {
+    if (replay === undefined || !authorizer.retryOnUnauthorized) {
       forget(refused)
       return undefined
     }
-    const fresh = await authorizer.tokenForRetry(refusal(refused))
+    const fresh = await authorizer.afterRefusal(refusal(refused, true))
     if (fresh === undefined) return undefined
     try {
       return { token: fresh, response: await send(fresh, replay()) }

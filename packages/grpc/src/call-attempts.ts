@@ -106,6 +106,8 @@ export function callAttempts({ authorizer, origin, options, nextCall, recent }: 
   // Unary and server-streaming calls send one message and half-close: they can be sent again as they were.
   const replayable = !options.method_definition.requestStream
   const streamingResponse = options.method_definition.responseStream
+  // With retries off nothing is held back: a refusal reaches the caller as it came.
+  const { retryOnUnauthorized } = authorizer
   let upper: InterceptingListener | undefined
   let requestMetadata: Metadata | undefined
   /** The attempt the switchboard made and routes to; undefined while none is on the wire. */
@@ -171,7 +173,8 @@ export function callAttempts({ authorizer, origin, options, nextCall, recent }: 
     let holdsMessage = false
     let heldMessage: unknown
     let streamedMessage = false
-    const mayRetry = (): boolean => first && replayable && sentToken !== undefined && !streamedMessage
+    const mayRetry = (): boolean =>
+      first && replayable && retryOnUnauthorized && sentToken !== undefined && !streamedMessage
     const release = (): void => {
       if (heldMetadata !== undefined) upper?.onReceiveMetadata(heldMetadata)
       if (holdsMessage) upper?.onReceiveMessage(heldMessage)
@@ -208,16 +211,16 @@ export function callAttempts({ authorizer, origin, options, nextCall, recent }: 
           deliver()
           return
         }
-        // UNAUTHENTICATED is gRPC's 401: the shared rule decides, as for the HTTP adapters.
-        const outcome = { status: 401, url: origin, sentToken }
+        // UNAUTHENTICATED is the refusal; core's shared rule decides what follows, as for the HTTP adapters.
         if (!mayRetry()) {
-          void authorizer.forgetRejected(outcome)
+          // Not replayable: the provider hears of the refusal (this never rejects), the caller at once.
+          void authorizer.afterRefusal({ url: origin, sentToken, replayable: false })
           deliver()
           return
         }
         attempt = undefined
         watchDeadline()
-        authorizer.tokenForRetry(outcome).then(
+        authorizer.afterRefusal({ url: origin, sentToken, replayable: true }).then(
           (fresh) => {
             if (fresh === undefined) deliver()
             else startAttempt(fresh, deliver)

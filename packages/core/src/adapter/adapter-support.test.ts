@@ -49,63 +49,6 @@ describe('createRequestAuthorizer', () => {
     expect(provider.calls).toHaveLength(0)
   })
 
-  it('retries a 401 once with a different token and reports it', async () => {
-    const events: NebiusAuthEvent[] = []
-    const authorizer = createRequestAuthorizer(
-      {
-        provider: countingProvider(),
-        origins: ['https://api.example.com'],
-        onEvent: (event) => events.push(event),
-      },
-      { client: 'test' },
-    )
-    const fresh = await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'token-1' })
-    expect(fresh).toBe('token-2')
-    expect(events).toEqual([
-      { type: 'unauthorized-retry', origin: 'https://api.example.com', client: 'test' },
-    ])
-  })
-
-  it('does not retry when the provider returns the same token', async () => {
-    const authorizer = createRequestAuthorizer(
-      { provider: staticProvider, origins: ['https://api.example.com'] },
-      { client: 'test' },
-    )
-    expect(
-      await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'fixed' }),
-    ).toBeUndefined()
-  })
-
-  it('does not retry other statuses, foreign origins or requests without our token', async () => {
-    const provider = countingProvider()
-    const authorizer = createRequestAuthorizer(
-      { provider, origins: ['https://api.example.com'] },
-      { client: 'test' },
-    )
-    expect(
-      await authorizer.tokenForRetry({ status: 403, url: allowedUrl, sentToken: 'token-1' }),
-    ).toBeUndefined()
-    expect(
-      await authorizer.tokenForRetry({ status: 401, url: 'https://x.example/', sentToken: 'token-1' }),
-    ).toBeUndefined()
-    expect(
-      await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: undefined }),
-    ).toBeUndefined()
-    expect(provider.calls).toHaveLength(0)
-  })
-
-  it('does not retry when retryOnUnauthorized is false, but still drops the refused token', async () => {
-    const provider = countingProvider()
-    const authorizer = createRequestAuthorizer(
-      { provider, origins: ['https://api.example.com'], retryOnUnauthorized: false },
-      { client: 'test' },
-    )
-    expect(
-      await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'token-1' }),
-    ).toBeUndefined()
-    expect(await authorizer.tokenFor(allowedUrl)).toBe('token-2')
-  })
-
   it('reports an origin that gets no token once, through origin-not-allowed', async () => {
     const events: NebiusAuthEvent[] = []
     const authorizer = createRequestAuthorizer(
@@ -149,30 +92,18 @@ describe('createRequestAuthorizer', () => {
     expect(defaultProvider()).not.toBe(before)
   })
 
-  it('gives up the retry, not the response, when the refresh fails', async () => {
+  it('gives up the retry, not the response, when the refresh fails, and never throws for it', async () => {
     const failing: TokenProvider = { getToken: () => Promise.reject(new Error('exchange down')) }
     const authorizer = createRequestAuthorizer(
       { provider: failing, origins: ['https://api.example.com'] },
       { client: 'test' },
     )
     expect(
-      await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 'token-1' }),
+      await authorizer.afterRefusal({ url: allowedUrl, sentToken: 'token-1', replayable: true }),
     ).toBeUndefined()
-  })
-
-  it('surfaces the caller abort during the refresh', async () => {
-    const controller = new AbortController()
-    controller.abort(new Error('caller gave up'))
-    const aborting: TokenProvider = {
-      getToken: (options) => Promise.reject(options?.signal?.reason as Error),
-    }
-    const authorizer = createRequestAuthorizer(
-      { provider: aborting, origins: ['https://api.example.com'] },
-      { client: 'test' },
-    )
     await expect(
-      authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken: 't', signal: controller.signal }),
-    ).rejects.toThrow('caller gave up')
+      authorizer.afterRefusal({ url: allowedUrl, sentToken: 'token-1', replayable: false }),
+    ).resolves.toBeUndefined()
   })
 
   it('validates its options with TypeErrors naming the option', () => {
@@ -199,43 +130,6 @@ describe('createRequestAuthorizer', () => {
       { client: 'test', baseURL: 'http://127.0.0.1:4000/api/' },
     )
     expect(await authorizer.tokenFor('http://127.0.0.1:4000/api/v1')).toBe('fixed')
-  })
-})
-
-describe('forgetRejected', () => {
-  it('makes the provider drop a refused token without a retry event', async () => {
-    const provider = countingProvider()
-    const events: NebiusAuthEvent[] = []
-    const authorizer = createRequestAuthorizer(
-      { provider, origins: ['https://api.example.com'], onEvent: (event) => events.push(event) },
-      { client: 'test' },
-    )
-    await authorizer.forgetRejected({ status: 401, url: allowedUrl, sentToken: 'token-1' })
-    expect(await authorizer.tokenFor(allowedUrl)).toBe('token-2')
-    expect(events).toEqual([])
-  })
-
-  it('leaves the provider alone for other statuses, foreign origins and requests without our token', async () => {
-    const provider = countingProvider()
-    const authorizer = createRequestAuthorizer(
-      { provider, origins: ['https://api.example.com'] },
-      { client: 'test' },
-    )
-    await authorizer.forgetRejected({ status: 500, url: allowedUrl, sentToken: 'token-1' })
-    await authorizer.forgetRejected({ status: 401, url: 'https://x.example/', sentToken: 'token-1' })
-    await authorizer.forgetRejected({ status: 401, url: allowedUrl, sentToken: undefined })
-    expect(provider.calls).toHaveLength(0)
-  })
-
-  it('never throws when the refresh fails', async () => {
-    const failing: TokenProvider = { getToken: () => Promise.reject(new Error('exchange down')) }
-    const authorizer = createRequestAuthorizer(
-      { provider: failing, origins: ['https://api.example.com'] },
-      { client: 'test' },
-    )
-    await expect(
-      authorizer.forgetRejected({ status: 401, url: allowedUrl, sentToken: 't' }),
-    ).resolves.toBeUndefined()
   })
 })
 
@@ -313,10 +207,10 @@ describe('tokens that cannot travel as a bearer token', () => {
     await expect(authorizer.tokenFor(allowedUrl)).rejects.toMatchObject({ code: 'ERR_TOKEN_INVALID' })
   })
 
-  it('does not retry a 401 with a fresh token that cannot be sent', async () => {
+  it('does not retry a refusal with a fresh token that cannot be sent', async () => {
     const authorizer = authorizerFor(handing('good-token', injected))
     const sentToken = await authorizer.tokenFor(allowedUrl)
-    expect(await authorizer.tokenForRetry({ status: 401, url: allowedUrl, sentToken })).toBeUndefined()
+    expect(await authorizer.afterRefusal({ url: allowedUrl, sentToken, replayable: true })).toBeUndefined()
   })
 })
 

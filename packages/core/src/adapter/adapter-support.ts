@@ -49,24 +49,6 @@ export interface NebiusAuthOptions {
 }
 
 /**
- * What a 401 (or any response) looked like, for the older {@link RequestAuthorizer.tokenForRetry} and
- * {@link RequestAuthorizer.forgetRejected}; new code describes a {@link Refusal} instead.
- *
- * @example
- * ```ts
- * const outcome: ResponseOutcome = { status: response.status, url: response.url, sentToken, signal }
- * const fresh = await authorizer.tokenForRetry(outcome)
- * ```
- */
-export interface ResponseOutcome {
-  status: number
-  url: string | URL
-  /** The token this adapter attached to that request; `undefined` if it attached none. */
-  sentToken: string | undefined
-  signal?: AbortSignal | undefined
-}
-
-/**
  * A request the server refused for its credentials (HTTP 401, gRPC `UNAUTHENTICATED`), as the adapter saw
  * it: what was sent where, and whether it could be sent again. The adapter decides what counts as a
  * refusal in its protocol; {@link RequestAuthorizer.afterRefusal} decides what follows.
@@ -140,16 +122,6 @@ export interface RequestAuthorizer {
    * first one.
    */
   afterRefusal(refusal: Refusal): Promise<string | undefined>
-  /**
-   * {@link afterRefusal} for a `status` that may not be a refusal: a 401 with `replayable: true`, anything
-   * else `undefined` at once. Kept for adapters that still describe responses by status.
-   */
-  tokenForRetry(outcome: ResponseOutcome): Promise<string | undefined>
-  /**
-   * {@link afterRefusal} for a 401 that will not be retried (`replayable: false`): the provider still hears
-   * that the token was refused. Never throws. Kept for adapters that still describe responses by status.
-   */
-  forgetRejected(outcome: ResponseOutcome): Promise<void>
 }
 
 function validateOptions(options: NebiusAuthOptions): void {
@@ -286,11 +258,6 @@ export function createRequestAuthorizer(
       return checked((await (signalHonoured ? pending : abortable(pending, signal))).token)
     },
     afterRefusal,
-    tokenForRetry: (outcome) =>
-      outcome.status === 401 ? afterRefusal({ ...outcome, replayable: true }) : Promise.resolve(undefined),
-    async forgetRejected(outcome) {
-      if (outcome.status === 401) await afterRefusal({ ...outcome, replayable: false })
-    },
   }
 }
 

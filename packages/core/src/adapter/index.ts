@@ -3,7 +3,7 @@
 // applications import `@nebius-auth/core`.
 
 export { bearer, createRequestAuthorizer } from './adapter-support.js'
-export type { NebiusAuthOptions, Refusal, RequestAuthorizer, ResponseOutcome } from './adapter-support.js'
+export type { NebiusAuthOptions, Refusal, RequestAuthorizer } from './adapter-support.js'
 export { authorizeFetch } from './authorized-fetch.js'
 export { isOurAuthorization, redactClientRequest, redactedBearer, redactHeaders } from './redaction.js'
 // What a failed gRPC call shows, with the tokens it sent gone: one rule for @nebius-auth/grpc and @nebius-auth/connect.

@@ -5,6 +5,7 @@
 import { Code, ConnectError, type Interceptor } from '@connectrpc/connect'
 import {
   createRequestAuthorizer,
+  followingProfile,
   NebiusAuthError,
   recentTokens,
   redactTokens,
@@ -13,7 +14,6 @@ import {
 
 import { readyUnaryCall, waitingCall } from './authorized-call.js'
 import { outsideOriginHint } from './outside-origin-hint.js'
-import { followingProfile } from './profile-origins.js'
 
 /**
  * A provider that fails ends the call with Unavailable when core says the cause is transient (callers'

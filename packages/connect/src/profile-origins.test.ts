@@ -11,12 +11,10 @@ import {
   startGrpcEmulatorContext,
   type GrpcEmulatorContext,
 } from '@nebius-auth/adapter-fixtures'
-import { defaultNebiusOrigins } from '@nebius-auth/core/adapter'
 import { ProfileService } from '@nebius-auth/emulator/proto'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 
 import { nebiusAuthInterceptor } from './nebius-auth-interceptor.js'
-import { followingProfile, profileOrigins } from './profile-origins.js'
 
 let home: string
 beforeAll(async () => {
@@ -40,53 +38,6 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await rm(home, { recursive: true, force: true })
-})
-
-describe('profileOrigins', () => {
-  it("adds https://*.<domain> for the profile's own endpoint", () => {
-    expect(profileOrigins({ HOME: home, NEBIUS_PROFILE: 'own' })).toEqual([
-      ...defaultNebiusOrigins,
-      'https://*.api.own-region.example:8443',
-    ])
-  })
-
-  it('keeps the defaults for the default domain, a profile without an endpoint, or no config', () => {
-    expect(profileOrigins({ HOME: home })).toBe(defaultNebiusOrigins)
-    expect(profileOrigins({ HOME: home, NEBIUS_PROFILE: 'none' })).toBe(defaultNebiusOrigins)
-    expect(profileOrigins({ HOME: join(home, 'nowhere') })).toBe(defaultNebiusOrigins)
-  })
-
-  it('keeps the defaults for a broken endpoint or a profile that is not there', () => {
-    expect(profileOrigins({ HOME: home, NEBIUS_PROFILE: 'broken' })).toBe(defaultNebiusOrigins)
-    expect(profileOrigins({ HOME: home, NEBIUS_PROFILE: 'absent' })).toBe(defaultNebiusOrigins)
-  })
-})
-
-describe('followingProfile', () => {
-  it('leaves options with origins as they are, so the config is never read', () => {
-    const options = { origins: ['https://api.example.com'] }
-    expect(followingProfile(options, { HOME: home, NEBIUS_PROFILE: 'own' })).toBe(options)
-  })
-
-  it("allows the profile's domain, reading the config at the first decision", async () => {
-    const later = await mkdtemp(join(tmpdir(), 'nebius-connect-later-'))
-    try {
-      const options = followingProfile({}, { HOME: later, NEBIUS_PROFILE: 'own' })
-      // Written after the options were made: only the first origin decision reads it.
-      await mkdir(join(later, '.nebius'))
-      await writeFile(
-        join(later, '.nebius', 'config.yaml'),
-        'profiles:\n  own:\n    endpoint: api.own-region.example:8443\n',
-      )
-      const allowed = options?.origins as (url: URL) => boolean
-      expect(allowed(new URL('https://compute.api.own-region.example:8443'))).toBe(true)
-      expect(allowed(new URL('https://compute.api.nebius.cloud'))).toBe(true)
-      expect(allowed(new URL('https://compute.api.own-region.example'))).toBe(false)
-      expect(allowed(new URL('https://api.own-region.example:8443'))).toBe(false)
-    } finally {
-      await rm(later, { recursive: true, force: true })
-    }
-  })
 })
 
 describe("nebiusAuthInterceptor and a profile's own endpoint", () => {

@@ -78,6 +78,7 @@ describe('@nebius-auth/core/adapter entry', () => {
       'createOriginMatcher',
       'createRequestAuthorizer',
       'defaultNebiusOrigins',
+      'followingProfile',
       'isLoopbackHost',
       'isOurAuthorization',
       'isReplayableBody',

@@ -12,12 +12,16 @@ import {
   type Interceptor,
   type InterceptorOptions,
 } from '@grpc/grpc-js'
-import { createRequestAuthorizer, recentTokens, type NebiusAuthOptions } from '@nebius-auth/core/adapter'
+import {
+  createRequestAuthorizer,
+  followingProfile,
+  recentTokens,
+  type NebiusAuthOptions,
+} from '@nebius-auth/core/adapter'
 
 import { authenticatedCall } from './authenticated-call.js'
 import { channelTrust, type ChannelTrust } from './channel-trust.js'
 import { outsideOriginHint } from './outside-origin-hint.js'
-import { followingProfile } from './profile-origins.js'
 
 /**
  * Options of {@link nebiusCredentials}: the adapters' options plus the channel's own.

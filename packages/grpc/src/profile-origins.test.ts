@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { startGrpcEmulatorContext, type GrpcEmulatorContext } from '@nebius-auth/adapter-fixtures'
-import { defaultNebiusOrigins } from '@nebius-auth/core/adapter'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 
 import {
@@ -16,7 +15,6 @@ import {
 } from './clients.test-support.js'
 import { nebiusCredentials } from './nebius-credentials.js'
 import { startConnectProxy, withGrpcProxy, type ConnectProxy } from './plaintext-server.test-support.js'
-import { followingProfile, profileOrigins } from './profile-origins.js'
 
 let home: string
 beforeAll(async () => {
@@ -38,43 +36,6 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await rm(home, { recursive: true, force: true })
-})
-
-describe('profileOrigins', () => {
-  it("adds https://*.<domain> for the profile's own endpoint, on port 443 as nebiusAddress resolves it", () => {
-    expect(profileOrigins({ HOME: home, NEBIUS_PROFILE: 'own' })).toEqual([
-      ...defaultNebiusOrigins,
-      'https://*.api.own-region.example:443',
-    ])
-  })
-
-  it('keeps the defaults for the default domain, a broken endpoint, a missing profile or no config', () => {
-    for (const env of [
-      { HOME: home },
-      { HOME: home, NEBIUS_PROFILE: 'broken' },
-      { HOME: home, NEBIUS_PROFILE: 'absent' },
-      { HOME: join(home, 'nowhere') },
-    ]) {
-      expect(profileOrigins(env)).toBe(defaultNebiusOrigins)
-    }
-  })
-})
-
-describe('followingProfile', () => {
-  it('leaves options with origins as they are, so the config is never read', () => {
-    const options = { origins: ['https://api.example.com'] }
-    expect(followingProfile(options, { HOME: home, NEBIUS_PROFILE: 'own' })).toBe(options)
-  })
-
-  it("allows the profile's services and Nebius's own, nothing else", () => {
-    const allowed = followingProfile({}, { HOME: home, NEBIUS_PROFILE: 'own' }).origins as (
-      url: URL,
-    ) => boolean
-    expect(allowed(new URL('https://compute.api.own-region.example:443'))).toBe(true)
-    expect(allowed(new URL('https://compute.api.nebius.cloud'))).toBe(true)
-    expect(allowed(new URL('https://compute.api.own-region.example:8443'))).toBe(false)
-    expect(allowed(new URL('https://own-region.example'))).toBe(false)
-  })
 })
 
 describe("nebiusCredentials and a profile's own endpoint", () => {

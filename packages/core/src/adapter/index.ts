@@ -11,6 +11,8 @@ export { recentTokens, redactTokenBytes, redactTokens } from './token-redaction.
 export type { RecentTokens } from './token-redaction.js'
 export { createOriginMatcher, defaultNebiusOrigins, isLoopbackHost } from './origins.js'
 export type { OriginsOption } from './origins.js'
+// The default origins of @nebius-auth/grpc and @nebius-auth/connect, which follow the CLI profile's domain.
+export { followingProfile } from './profile-origins.js'
 export { isReplayableBody, parseURL } from './request-parts.js'
 // A Nebius service's address, for @nebius-auth/grpc's nebiusAddress and @nebius-auth/connect's nebiusBaseUrl.
 export { nebiusServiceAddress } from './nebius-service-address.js'

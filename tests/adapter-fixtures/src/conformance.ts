@@ -66,7 +66,8 @@ export interface AdapterDriver {
   client(server: ConformanceServer, options: NebiusAuthOptions): ConformanceClient
   /**
    * What the adapter does with a refused stream body: `'copied'` sends a copy taken beforehand (fetch),
-   * `'not-retried'` hands the refusal to the caller (axios, got), `'unsupported'` skips the case.
+   * `'not-retried'` hands the refusal to the caller (axios, got; for gRPC a client-streaming call),
+   * `'unsupported'` skips the case.
    */
   readonly streamBodies: 'copied' | 'not-retried' | 'unsupported'
 }

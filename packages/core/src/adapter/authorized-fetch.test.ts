@@ -50,6 +50,23 @@ describe('authorizeFetch', () => {
     expect(provider.calls).toEqual([])
   })
 
+  it('calls the wrapped fetch as a plain function, as workerd requires of its fetch', async () => {
+    // workerd's fetch throws "Illegal invocation" when called with any `this` but the global object.
+    const seen: unknown[] = []
+    const strictFetch = function (this: unknown): Promise<Response> {
+      seen.push(this)
+      if (this !== undefined && this !== globalThis) throw new TypeError('Illegal invocation')
+      return Promise.resolve(new Response('ok'))
+    } as unknown as typeof fetch
+    const provider = peekingProvider()
+    const wrapped = authorizeFetch(
+      strictFetch,
+      createRequestAuthorizer({ provider, origins: [origin] }, { client: 'test' }),
+    )
+    expect((await wrapped(`${origin}/v1`)).status).toBe(200)
+    expect(seen).toEqual([undefined])
+  })
+
   it('waits for getToken when the provider has nothing fresh to offer', async () => {
     const provider = cachedProvider(async () => ({ token: 'v1.cold', expiresAt: Date.now() + 60_000 }))
     const inner = recordingFetch()

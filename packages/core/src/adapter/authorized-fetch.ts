@@ -45,10 +45,12 @@ interface Call {
 
 function send(call: Call, to: FetchInput, token: string): Promise<Response> {
   const value = bearer(token)
-  const { headers } = call
-  if (headers === undefined) return call.fetch(to, { ...call.init, headers: { authorization: value } })
+  // Called as a plain function, never as `call.fetch(…)`: workerd's fetch throws "Illegal invocation" when
+  // its `this` is any object other than the global one.
+  const { headers, fetch } = call
+  if (headers === undefined) return fetch(to, { ...call.init, headers: { authorization: value } })
   headers.set('authorization', value)
-  return call.fetch(to, { ...call.init, headers })
+  return fetch(to, { ...call.init, headers })
 }
 
 /** After a 401 to `token`: the one retry with a fresh token, or the 401 itself. */

@@ -90,6 +90,7 @@ describe('@nebius-auth/core/adapter entry', () => {
       'redactTokenBytes',
       'redactTokens',
       'redactedBearer',
+      'signalWithTimeout',
     ])
   })
 

@@ -3,6 +3,8 @@
  * with the same fetch, timeout and fetch-only options ky would use, and how an abort ends a wait.
  */
 
+import { signalWithTimeout } from '@nebius-auth/core/adapter'
+
 type Fetch = typeof globalThis.fetch
 
 /**
@@ -57,8 +59,13 @@ export async function resend(
   // ky 1 shows `fetch` and `timeout` in the hooks' options; ky 2 hides them, so its init hook saved them.
   const fetch = (options.fetch ?? transport.fetch ?? globalThis.fetch) as Fetch
   const timeout = (options.timeout ?? transport.timeout ?? kyDefaultTimeout) as number | false
-  const signal =
-    timeout === false ? request.signal : AbortSignal.any([request.signal, AbortSignal.timeout(timeout)])
   const forwarded = Object.fromEntries(Object.entries(options).filter(([key]) => !notForwarded.has(key)))
-  return fetch(new Request(request, { signal }), forwarded)
+  if (timeout === false) return fetch(new Request(request, { signal: request.signal }), forwarded)
+  // Not AbortSignal.any with AbortSignal.timeout: Node 20 may garbage-collect that timeout while the resend hangs.
+  const bounded = signalWithTimeout(request.signal, timeout)
+  try {
+    return await fetch(new Request(request, { signal: bounded.signal }), forwarded)
+  } finally {
+    bounded.done()
+  }
 }

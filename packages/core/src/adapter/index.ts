@@ -19,3 +19,5 @@ export { nebiusServiceAddress } from './nebius-service-address.js'
 export type { NebiusServiceAddressOptions } from './nebius-service-address.js'
 // The error base class, so an adapter can recognise core's errors (isInstance) without the root entry.
 export { NebiusAuthError } from '../common/errors.js'
+// A request timeout that garbage collection cannot cancel (ky's resend of a 401'd request uses it).
+export { signalWithTimeout } from '../common/abortable.js'

@@ -92,3 +92,42 @@ export function abortableSleep(milliseconds: number, signal: AbortSignal | undef
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
+
+/**
+ * A signal that aborts when `signal` does or, with a `TimeoutError`, once `milliseconds` have passed; call
+ * `done()` when the operation ends. Not `AbortSignal.any([signal, AbortSignal.timeout(ms)])`: Node 20 holds
+ * the timeout signal only weakly there, so a garbage collection while a request hangs can drop it and the
+ * request then waits forever. Here the timer holds the controller, and the timer is unref'd.
+ *
+ * @example
+ * ```ts
+ * const bounded = signalWithTimeout(signal, 5000)
+ * try {
+ *   return await fetch(url, { signal: bounded.signal })
+ * } finally {
+ *   bounded.done()
+ * }
+ * ```
+ */
+export function signalWithTimeout(
+  signal: AbortSignal | undefined,
+  milliseconds: number,
+): { readonly signal: AbortSignal; done(): void } {
+  const controller = new AbortController()
+  const onAbort = (): void => {
+    controller.abort(signal?.reason)
+  }
+  const timer = setTimeout(() => {
+    controller.abort(new DOMException(`no answer within ${String(milliseconds)} ms`, 'TimeoutError'))
+  }, milliseconds)
+  unrefTimer(timer)
+  if (signal?.aborted === true) onAbort()
+  else signal?.addEventListener('abort', onAbort, { once: true })
+  return {
+    signal: controller.signal,
+    done() {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+    },
+  }
+}

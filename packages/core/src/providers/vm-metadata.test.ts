@@ -2,6 +2,8 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseMetadataResponse, vmMetadata } from './vm-metadata.js'
 
@@ -134,6 +136,28 @@ describe('vmMetadata', () => {
     expect(error.code).toBe('ERR_METADATA_UNAVAILABLE')
     expect(error.message).toContain('did not answer within 100 ms')
     expect(error.transient).toBe(true)
+  })
+
+  it('still gives up on a silent server when garbage collection runs while it waits', async () => {
+    // Node 20 holds AbortSignal.timeout() only weakly inside AbortSignal.any(): a GC could drop the timeout
+    // and leave the request hanging for ever.
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const { endpoint } = await serve(() => undefined)
+    const pending = errorOf(provider({ endpoint, timeout: 300 }).getToken())
+    for (let round = 0; round < 5; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      gc()
+    }
+    const error = await Promise.race([
+      pending,
+      new Promise<never>((_, reject) => {
+        setTimeout(() => {
+          reject(new Error('still waiting after 3 s'))
+        }, 3000)
+      }),
+    ])
+    expect(error.message).toContain('did not answer within 300 ms')
   })
 
   it('reports a dropped connection as ERR_METADATA_UNAVAILABLE', async () => {

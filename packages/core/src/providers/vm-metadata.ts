@@ -1,4 +1,5 @@
 import type { CacheOptions } from '../cache/token-cache.js'
+import { signalWithTimeout } from '../common/abortable.js'
 import { CredentialsError } from '../common/errors.js'
 import { tokenProblem } from './static-token.js'
 import { cachedProvider } from '../cache/token-cache.js'
@@ -158,14 +159,16 @@ export function vmMetadata(options: VmMetadataOptions = {}): TokenProvider & { c
   async function fetchToken(signal: AbortSignal): Promise<AccessToken> {
     const requestedAt = now()
     let response: Response
+    const bounded = signalWithTimeout(signal, timeout)
     try {
       response = await (fetchImplementation ?? globalThis.fetch)(endpoint, {
         headers: { Metadata: 'true', Accept: 'application/json' },
         // The metadata service never redirects; following one could send the request elsewhere.
         redirect: 'error',
-        signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]),
+        signal: bounded.signal,
       })
     } catch (error) {
+      bounded.done()
       if (signal.aborted) throw error
       const timedOut = error instanceof Error && error.name === 'TimeoutError'
       throw unavailable(
@@ -181,6 +184,9 @@ export function vmMetadata(options: VmMetadataOptions = {}): TokenProvider & { c
     } catch (error) {
       if (signal.aborted) throw error
       throw unavailable(endpoint, 'dropped the connection', true, error)
+    } finally {
+      // The bound covers the body too: a service that sends headers and then stalls is no answer either.
+      bounded.done()
     }
     if (response.status !== 200) {
       throw unavailable(endpoint, `answered HTTP ${response.status}`, isTransientStatus(response.status))

@@ -1,6 +1,4 @@
 import { lookup as dnsLookup } from 'node:dns'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import type { LookupFunction } from 'node:net'
 import { join } from 'node:path'
 
@@ -12,33 +10,28 @@ import {
   type GrpcEmulatorContext,
 } from '@nebius-auth/adapter-fixtures'
 import { ProfileService } from '@nebius-auth/emulator/proto'
+import { temporaryCliHome } from '@nebius-auth/adapter-fixtures/local-stand-ins'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 
 import { nebiusAuthInterceptor } from './nebius-auth-interceptor.js'
 
 let home: string
+let removeHome: () => Promise<void>
 beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'nebius-connect-origins-'))
-  await mkdir(join(home, '.nebius'))
-  await writeFile(
-    join(home, '.nebius', 'config.yaml'),
-    [
-      'default: main',
-      'profiles:',
-      '  main:',
-      '    endpoint: api.nebius.cloud',
-      '  own:',
-      '    endpoint: api.own-region.example:8443',
-      '  none:',
-      '    token-file: /dev/null',
-      '  broken:',
-      '    endpoint: https://api.example.com',
-    ].join('\n'),
-  )
+  ;({ home, remove: removeHome } = await temporaryCliHome([
+    'default: main',
+    'profiles:',
+    '  main:',
+    '    endpoint: api.nebius.cloud',
+    '  own:',
+    '    endpoint: api.own-region.example:8443',
+    '  none:',
+    '    token-file: /dev/null',
+    '  broken:',
+    '    endpoint: https://api.example.com',
+  ]))
 })
-afterAll(async () => {
-  await rm(home, { recursive: true, force: true })
-})
+afterAll(() => removeHome())
 
 describe("nebiusAuthInterceptor and a profile's own endpoint", () => {
   let context: GrpcEmulatorContext
@@ -71,14 +64,9 @@ describe("nebiusAuthInterceptor and a profile's own endpoint", () => {
   }
 
   it("sends the token to the profile's domain without origins", async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'nebius-connect-e2e-'))
+    const local = await temporaryCliHome(['profiles:', '  local:', `    endpoint: ${context.grpc.address}`])
     try {
-      await mkdir(join(dir, '.nebius'))
-      await writeFile(
-        join(dir, '.nebius', 'config.yaml'),
-        `profiles:\n  local:\n    endpoint: ${context.grpc.address}\n`,
-      )
-      vi.stubEnv('HOME', dir)
+      vi.stubEnv('HOME', local.home)
       vi.stubEnv('NEBIUS_PROFILE', 'local')
       context.emulator.clearRequests()
       const response = await profiles({ provider: context.provider }).get({})
@@ -87,7 +75,7 @@ describe("nebiusAuthInterceptor and a profile's own endpoint", () => {
         expect.stringMatching(/^Bearer v1\./),
       ])
     } finally {
-      await rm(dir, { recursive: true, force: true })
+      await local.remove()
     }
   })
 

@@ -3,12 +3,10 @@
  * Unavailable, the code retry policies retry; any other failure with Unauthenticated. Shown here with the VM
  * metadata provider against a real HTTP server on 127.0.0.1 standing in for the metadata service.
  */
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-
 import { Code, ConnectError, createClient } from '@connectrpc/connect'
 import { NebiusAuthError, vmMetadata, type TokenProvider } from '@nebius-auth/core'
 import { TestService } from '@nebius-auth/emulator/proto'
+import { metadataServiceAnswering, metadataServiceDown } from '@nebius-auth/adapter-fixtures/local-stand-ins'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 
 import { nebiusAuthInterceptor } from './nebius-auth-interceptor.js'
@@ -25,30 +23,11 @@ afterEach(() => {
   for (const item of closing.splice(0)) item.close()
 })
 
-/** A metadata service stand-in answering every request with `status`; its token endpoint URL. */
+/** A metadata service stand-in answering every request with `status`, closed after each test. */
 async function metadataService(status: number): Promise<string> {
-  const service: Server = createServer((request, response) => {
-    request.resume()
-    response.writeHead(status, { 'content-type': 'application/json' }).end('{"error":"unavailable"}')
-  })
-  await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve))
-  closing.push({
-    close: () => {
-      service.closeAllConnections()
-      service.close()
-    },
-  })
-  const { port } = service.address() as AddressInfo
-  return `http://127.0.0.1:${port}/v1/iam/sa/token`
-}
-
-/** An endpoint nothing listens on: a server bound to a free port, then closed. */
-async function downService(): Promise<string> {
-  const service = createServer()
-  await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve))
-  const { port } = service.address() as AddressInfo
-  await new Promise((resolve) => service.close(resolve))
-  return `http://127.0.0.1:${port}/v1/iam/sa/token`
+  const service = await metadataServiceAnswering(status)
+  closing.push(service)
+  return service.url
 }
 
 async function call(provider: TokenProvider & { close(): void }): Promise<ConnectError> {
@@ -69,7 +48,7 @@ describe('a VM metadata outage', () => {
   })
 
   it('ends the call with Unavailable when the service is down', async () => {
-    const error = await call(vmMetadata({ endpoint: await downService() }))
+    const error = await call(vmMetadata({ endpoint: await metadataServiceDown() }))
     expect(error.code).toBe(Code.Unavailable)
     expect(codeOf(error)).toBe('ERR_METADATA_UNAVAILABLE')
   })

@@ -1,7 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-
+import { temporaryCliHome } from '@nebius-auth/adapter-fixtures/local-stand-ins'
 import { createOriginMatcher } from '@nebius-auth/core/adapter'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -78,28 +75,22 @@ describe('nebiusAddress', () => {
 
 describe("nebiusAddress and the CLI profile's endpoint", () => {
   let home: string
+  let removeHome: () => Promise<void>
   beforeAll(async () => {
-    home = await mkdtemp(join(tmpdir(), 'nebius-address-'))
-    await mkdir(join(home, '.nebius'))
-    await writeFile(
-      join(home, '.nebius', 'config.yaml'),
-      [
-        'default: main',
-        'profiles:',
-        '  main:',
-        '    endpoint: api.nebius.cloud',
-        '  own:',
-        '    endpoint: api.own-region.example:443',
-        '  none:',
-        '    token-file: /dev/null',
-        '  broken:',
-        '    endpoint: https://api.example.com',
-      ].join('\n'),
-    )
+    ;({ home, remove: removeHome } = await temporaryCliHome([
+      'default: main',
+      'profiles:',
+      '  main:',
+      '    endpoint: api.nebius.cloud',
+      '  own:',
+      '    endpoint: api.own-region.example:443',
+      '  none:',
+      '    token-file: /dev/null',
+      '  broken:',
+      '    endpoint: https://api.example.com',
+    ]))
   })
-  afterAll(async () => {
-    await rm(home, { recursive: true, force: true })
-  })
+  afterAll(() => removeHome())
 
   it('takes the domain from the default profile', () => {
     expect(nebiusAddress('compute', { env: { HOME: home } })).toBe('compute.api.nebius.cloud:443')

@@ -1,8 +1,7 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { startGrpcEmulatorContext, type GrpcEmulatorContext } from '@nebius-auth/adapter-fixtures'
+import { temporaryCliHome } from '@nebius-auth/adapter-fixtures/local-stand-ins'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 
 import {
@@ -17,26 +16,20 @@ import { nebiusCredentials } from './nebius-credentials.js'
 import { startConnectProxy, withGrpcProxy, type ConnectProxy } from './plaintext-server.test-support.js'
 
 let home: string
+let removeHome: () => Promise<void>
 beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'nebius-grpc-origins-'))
-  await mkdir(join(home, '.nebius'))
-  await writeFile(
-    join(home, '.nebius', 'config.yaml'),
-    [
-      'default: main',
-      'profiles:',
-      '  main:',
-      '    endpoint: api.nebius.cloud',
-      '  own:',
-      '    endpoint: api.own-region.example',
-      '  broken:',
-      '    endpoint: https://api.example.com',
-    ].join('\n'),
-  )
+  ;({ home, remove: removeHome } = await temporaryCliHome([
+    'default: main',
+    'profiles:',
+    '  main:',
+    '    endpoint: api.nebius.cloud',
+    '  own:',
+    '    endpoint: api.own-region.example',
+    '  broken:',
+    '    endpoint: https://api.example.com',
+  ]))
 })
-afterAll(async () => {
-  await rm(home, { recursive: true, force: true })
-})
+afterAll(() => removeHome())
 
 describe("nebiusCredentials and a profile's own endpoint", () => {
   let context: GrpcEmulatorContext

@@ -26,6 +26,7 @@ export const errorCodes = [
   'ERR_KEY_INVALID',
   'ERR_CREDENTIALS_INVALID',
   'ERR_CREDENTIALS_NOT_FOUND',
+  'ERR_CREDENTIALS_UNAVAILABLE',
   'ERR_CONFIG_INVALID',
   'ERR_PROFILE_NOT_FOUND',
   'ERR_ENV_TOKEN_INVALID',
@@ -216,4 +217,28 @@ export class TokenExchangeError extends NebiusAuthError {
  */
 export function providerClosedError(): NebiusAuthError {
   return new NebiusAuthError('ERR_PROVIDER_CLOSED', 'The token provider was closed')
+}
+
+/**
+ * The error a source of `chain()` throws to say "no credentials here, try the next one":
+ * `CredentialsError` `ERR_CREDENTIALS_UNAVAILABLE`, with the message `<source> (<reason>)`. When no
+ * source of a chain has credentials, these messages are the list in its `ERR_CREDENTIALS_NOT_FOUND`. Any
+ * other error from a source stops the chain: a source that is there but broken must say so rather than
+ * let a later one serve in its place. Neither argument may hold a secret; both end up in a message.
+ *
+ * @param source - What was looked at: `'NEBIUS_IAM_TOKEN'`, a file's path.
+ * @param reason - Why it cannot serve: `'not set'`, `'not found'`.
+ *
+ * @example
+ * ```ts
+ * const fromVariable = () => {
+ *   const token = process.env.MY_TOKEN
+ *   if (token === undefined) throw credentialsUnavailable('MY_TOKEN', 'not set')
+ *   return staticToken(token)
+ * }
+ * const provider = chain(fromVariable, serviceAccount({ credentialsFile: 'credentials.json' }))
+ * ```
+ */
+export function credentialsUnavailable(source: string, reason: string): CredentialsError {
+  return new CredentialsError('ERR_CREDENTIALS_UNAVAILABLE', `${source} (${reason})`)
 }

@@ -52,9 +52,17 @@ export type { ImpersonateOptions } from './providers/impersonate.js'
 export { defaultProvider, fromEnvironment } from '#platform/providers'
 export type { FromEnvironmentOptions } from './providers/from-environment.js'
 
+// Combinators: every provider above is one of them, or a few composed.
+export { cached } from './providers/cached.js'
+export type { CachedOptions, CacheSettings } from './providers/cached.js'
+export { chain } from './providers/chain.js'
+export type { ChainOptions, ChainSource } from './providers/chain.js'
+export { named } from './providers/named.js'
+
 // Errors, events and helpers.
 export {
   CredentialsError,
+  credentialsUnavailable,
   findNebiusAuthError,
   NebiusAuthError,
   TokenExchangeError,

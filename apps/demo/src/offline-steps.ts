@@ -16,7 +16,7 @@ const whoami = '/v1/whoami'
 
 function providerFor(
   world: DemoWorld,
-  extra: { onEvent?: (event: NebiusAuthEvent) => void; refreshRatio?: number } = {},
+  extra: { onEvent?: (event: NebiusAuthEvent) => void; cache?: { refreshRatio?: number } } = {},
 ) {
   return serviceAccount({
     credentialsFile: world.credentialsFile,
@@ -177,7 +177,10 @@ export async function exchangeOutage(world: DemoWorld, out: DemoConsole): Promis
   world.emulator.setTokenTtl(8)
   const events: NebiusAuthEvent[] = []
   // Refresh early (30 % of 8 s) so the outage, the retries and the recovery all fit in a few seconds.
-  const provider = providerFor(world, { refreshRatio: 0.3, onEvent: (event) => events.push(event) })
+  const provider = providerFor(world, {
+    cache: { refreshRatio: 0.3 },
+    onEvent: (event) => events.push(event),
+  })
   const get = createClient('got', world.emulator.url, { provider, origins: [world.emulator.url] })
   const start = Date.now()
   const first = await provider.getToken()

@@ -119,7 +119,7 @@ describe('federated credentials keep the external JWT secret', () => {
           token: () => token,
           endpoint: emulator.exchangeEndpoint,
           onEvent,
-          random: () => 0,
+          cache: { random: () => 0 },
         }),
       )
       emulator.clearFaults()
@@ -161,7 +161,7 @@ describe('impersonation keeps the actor token secret', () => {
           actor: staticToken(actorToken),
           endpoint,
           onEvent,
-          random: () => 0,
+          cache: { random: () => 0 },
         }),
       )
       emulator.clearFaults()

@@ -5,19 +5,20 @@ import { delimiter, isAbsolute, join } from 'node:path'
 import { CredentialsError } from '../common/errors.js'
 import { sanitizeToken } from '../common/sanitize.js'
 import { tokenProblem } from './static-token.js'
-import { cachedProvider } from '../cache/token-cache.js'
-import type { CacheOptions } from '../cache/token-cache.js'
+import { cached, cacheOptionsIn, type CachedOptions } from './cached.js'
+import { named } from './named.js'
 import type { AccessToken, TokenProvider } from '../common/types.js'
 
 /**
- * Options of {@link cliToken}; the cache options (`onEvent`, `now`, `refreshRatio`, …) apply too.
+ * Options of {@link cliToken}; the cache's ({@link CachedOptions}: `name`, `onEvent`, `now`, `cache`, …)
+ * apply too.
  *
  * @example
  * ```ts
  * const options: CliTokenOptions = { profile: 'dev', timeout: 60_000, cacheDuration: 30 * 60_000 }
  * ```
  */
-export interface CliTokenOptions extends CacheOptions {
+export interface CliTokenOptions extends CachedOptions {
   /** The CLI profile, passed as `--profile`. Default: none, so the CLI picks its own default profile. */
   profile?: string
   /** The executable to run, a name looked up on `PATH` or a path. Default `'nebius'`. Never run through a shell. */
@@ -183,8 +184,7 @@ export function cliToken(options: CliTokenOptions = {}): TokenProvider & { close
     return { token: output, expiresAt: startedAt + cacheDuration }
   }
 
-  // Unknown keys (profile, command, …) are ignored by the cache, so the options pass straight through.
-  return cachedProvider(fetchToken, { ...options, name: options.name ?? 'cli-token' })
+  return named(options.name ?? 'cli-token', cached(fetchToken, cacheOptionsIn(options)))
 }
 
 /**

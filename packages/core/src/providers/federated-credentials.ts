@@ -1,16 +1,15 @@
 import { readExternalTokenFile } from '#platform/files'
 
-import type { CacheOptions } from '../cache/cache-options.js'
 import { freshExternalToken, guardSource, type ExternalTokenSource } from './external-token.js'
-import { providerObject } from './provider-object.js'
-import { cachedProvider } from '../cache/token-cache.js'
+import { cached, cacheOptionsIn, type CachedOptions } from './cached.js'
+import { named } from './named.js'
 import {
   exchangeToken,
   jwtTokenType,
   parseEndpoint,
   subjectIdentifierTokenType,
 } from '../exchange/token-exchange.js'
-import type { TokenProvider } from '../common/types.js'
+import type { AccessToken, TokenProvider } from '../common/types.js'
 
 /**
  * Options of {@link federatedCredentials}: the service account, and exactly one of `token` and `tokenFile`.
@@ -23,7 +22,7 @@ import type { TokenProvider } from '../common/types.js'
  * }
  * ```
  */
-export interface FederatedCredentialsOptions extends CacheOptions {
+export interface FederatedCredentialsOptions extends CachedOptions {
   /** The service account whose federated credentials accept the external JWT (`serviceaccount-…`). */
   serviceAccountId: string
   /**
@@ -90,8 +89,8 @@ function sourceOf(options: FederatedCredentialsOptions): { source: ExternalToken
  * The cache, single flight, background refresh, backoff and events are those of {@link serviceAccount}.
  * The JWT never appears in an error, an event or the provider's printed form.
  *
- * @param options - `serviceAccountId`, and `token` or `tokenFile`; plus `endpoint`, `fetch`, `onEvent`
- *   and the cache options (see {@link cachedProvider}).
+ * @param options - `serviceAccountId`, and `token` or `tokenFile`; plus `endpoint`, `fetch`, and the
+ *   cache's options ({@link CachedOptions}: `name`, `onEvent`, `now`, `store`, `storeKey`, `cache`).
  * @returns A provider; `close()` stops its timers.
  *
  * @example
@@ -122,8 +121,7 @@ export function federatedCredentials(
   const { source, origin } = sourceOf(options)
   const refreshable = typeof options.token !== 'string'
 
-  const cacheOptions = { ...options, name: options.name ?? 'federated-credentials' }
-  const cache = cachedProvider(async (signal) => {
+  async function exchangeExternalToken(signal: AbortSignal): Promise<AccessToken> {
     const actorToken = await freshExternalToken(source, { origin, now, refreshable })
     signal.throwIfAborted()
     return exchangeToken(serviceAccountId, {
@@ -135,6 +133,10 @@ export function federatedCredentials(
       signal,
       now,
     })
-  }, cacheOptions)
-  return providerObject(cache, 'FederatedCredentialsProvider')
+  }
+
+  return named(
+    options.name ?? 'federated-credentials',
+    cached(exchangeExternalToken, cacheOptionsIn(options)),
+  )
 }

@@ -137,8 +137,8 @@ describe('impersonate', () => {
 
   it('prints as a name only', () => {
     const impersonated = provider({ serviceAccountId, actor: staticToken('v1.a.c2VjcmV0LXNpZ25hdHVyZQ') })
-    expect(inspect(impersonated, { showHidden: true })).toBe('[ImpersonationProvider]')
-    expect(JSON.stringify(impersonated)).toBe('"[ImpersonationProvider]"')
+    expect(inspect(impersonated, { showHidden: true })).toBe('[impersonate]')
+    expect(JSON.stringify(impersonated)).toBe('"[impersonate]"')
   })
 
   it('validates its options with TypeErrors that name the option', () => {
@@ -148,7 +148,7 @@ describe('impersonate', () => {
       [{ serviceAccountId }, /options.actor/],
       [{ serviceAccountId, actor: {} }, /options.actor/],
       [{ serviceAccountId, actor, endpoint: 'ftp://x' }, /options.endpoint/],
-      [{ serviceAccountId, actor, refreshRatio: 3 }, /options.refreshRatio/],
+      [{ serviceAccountId, actor, cache: { refreshRatio: 3 } }, /options\.cache\.refreshRatio/],
     ]
     for (const [options, message] of cases) {
       expect(() => impersonate(options as ImpersonateOptions)).toThrow(message)

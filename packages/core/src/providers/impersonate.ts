@@ -1,10 +1,9 @@
-import type { CacheOptions } from '../cache/cache-options.js'
 import { NebiusAuthError } from '../common/errors.js'
 import { accessTokenType } from '../exchange/exchange-response.js'
-import { providerObject } from './provider-object.js'
-import { cachedProvider } from '../cache/token-cache.js'
+import { cached, cacheOptionsIn, type CachedOptions } from './cached.js'
+import { named } from './named.js'
 import { exchangeToken, parseEndpoint, subjectIdentifierTokenType } from '../exchange/token-exchange.js'
-import type { TokenProvider } from '../common/types.js'
+import type { AccessToken, TokenProvider } from '../common/types.js'
 
 /**
  * Options of {@link impersonate}.
@@ -14,7 +13,7 @@ import type { TokenProvider } from '../common/types.js'
  * const options: ImpersonateOptions = { serviceAccountId: 'serviceaccount-e00deploy', actor: cliToken() }
  * ```
  */
-export interface ImpersonateOptions extends CacheOptions {
+export interface ImpersonateOptions extends CachedOptions {
   /** The service account to act as (`serviceaccount-…`); the actor must be allowed to impersonate it. */
   serviceAccountId: string
   /** Whose access token is presented as the actor: any provider (a user's CLI token, another account). */
@@ -57,8 +56,8 @@ function isRejection(error: unknown): boolean {
  * repeated only if that gave a different token. A static actor cannot refresh, so its rejection reaches
  * the caller at once. The actor is not closed by this provider's `close()`: it belongs to the caller.
  *
- * @param options - `serviceAccountId` and `actor`; plus `endpoint`, `fetch`, `onEvent` and the cache
- *   options (see {@link cachedProvider}).
+ * @param options - `serviceAccountId` and `actor`; plus `endpoint`, `fetch`, and the cache's options
+ *   ({@link CachedOptions}: `name`, `onEvent`, `now`, `store`, `storeKey`, `cache`).
  * @returns A provider; `close()` stops its timers.
  *
  * @example
@@ -87,8 +86,7 @@ export function impersonate(options: ImpersonateOptions): TokenProvider & { clos
       now,
     })
 
-  const cacheOptions = { ...options, name: options.name ?? 'impersonate' }
-  const cache = cachedProvider(async (signal) => {
+  async function exchangeActorToken(signal: AbortSignal): Promise<AccessToken> {
     const { token: actorToken } = await actor.getToken({ signal })
     try {
       return await exchange(actorToken, signal)
@@ -99,6 +97,7 @@ export function impersonate(options: ImpersonateOptions): TokenProvider & { clos
       if (refreshed === actorToken) throw error
       return exchange(refreshed, signal)
     }
-  }, cacheOptions)
-  return providerObject(cache, 'ImpersonationProvider')
+  }
+
+  return named(options.name ?? 'impersonate', cached(exchangeActorToken, cacheOptionsIn(options)))
 }

@@ -263,7 +263,7 @@ describe('serviceAccount options', () => {
     ['a passphrase that is not a string', { ...key, passphrase: 9876543 }, /options\.passphrase/],
     ['a plain-http remote endpoint', { ...key, endpoint: 'http://example.com/x' }, /options\.endpoint/],
     ['a fetch that is not a function', { ...key, fetch: 'fetch' }, /options\.fetch/],
-    ['a bad cache option', { ...key, refreshRatio: 5 }, /options\.refreshRatio/],
+    ['a bad cache option', { ...key, cache: { refreshRatio: 5 } }, /options\.cache\.refreshRatio/],
   ])('rejects %s with a TypeError naming the option', (_name, options, pattern) => {
     expect(() => serviceAccount(options as ServiceAccountOptions)).toThrow(TypeError)
     expect(() => serviceAccount(options as ServiceAccountOptions)).toThrow(pattern)

@@ -2,23 +2,24 @@ import { readCredentialsFile, readSecretFile } from '#platform/files'
 
 import { CredentialsError } from '../common/errors.js'
 import { importPrivateKey } from '../keys/private-key.js'
-import { providerObject } from './provider-object.js'
+import { cached, cacheOptionsIn, type CachedOptions } from './cached.js'
+import { named } from './named.js'
 import { signAssertion } from '../keys/rs256-signer.js'
-import { cachedProvider, type CacheOptions } from '../cache/token-cache.js'
 import { exchangeToken, parseEndpoint } from '../exchange/token-exchange.js'
 import { serviceAccountStoreKey } from '../cache/token-store.js'
-import type { ServiceAccountKey, TokenProvider } from '../common/types.js'
+import type { AccessToken, ServiceAccountKey, TokenProvider } from '../common/types.js'
 
 /**
- * Options every {@link serviceAccount} variant takes, besides the cache options.
+ * Options every {@link serviceAccount} variant takes: the exchange's, and the cache's ({@link CachedOptions}:
+ * `name`, `onEvent`, `now`, `store`, `storeKey` and the nested `cache` settings).
  *
  * @example
  * ```ts
- * const common: ServiceAccountCommonOptions = { endpoint: emulator.exchangeEndpoint, refreshRatio: 0.8 }
+ * const common: ServiceAccountCommonOptions = { endpoint: emulator.exchangeEndpoint, cache: { refreshRatio: 0.8 } }
  * const provider = serviceAccount({ credentialsFile: 'credentials.json', ...common })
  * ```
  */
-export interface ServiceAccountCommonOptions extends CacheOptions {
+export interface ServiceAccountCommonOptions extends CachedOptions {
   /** The token exchange URL. Default `https://auth.eu.nebius.com/oauth2/token/exchange`. */
   endpoint?: string
   /** The fetch used for the exchange. Default `globalThis.fetch`. */
@@ -160,7 +161,7 @@ function keyLoader(options: ServiceAccountOptions): () => Promise<ServiceAccount
 function storeKeyOf(
   options: ServiceAccountOptions,
   loadKey: () => Promise<ServiceAccountKey>,
-): CacheOptions['storeKey'] {
+): CachedOptions['storeKey'] {
   if (options.store === undefined || options.storeKey !== undefined) return options.storeKey
   const endpoint = parseEndpoint(options.endpoint).href
   const { serviceAccountId, publicKeyId } = options as Partial<ServiceAccountKeyOptions>
@@ -176,14 +177,14 @@ function storeKeyOf(
 /**
  * A provider of access tokens for a Nebius service account: it signs a fresh five-minute RS256
  * assertion with the authorized key, exchanges it (RFC 8693) and caches the token, refreshing it in the
- * background before it expires (see {@link cachedProvider} for the cache options).
+ * background before it expires (see {@link cached} for the cache's rules and options).
  *
  * Options are validated here, with a `TypeError` naming the option, but no file is read and no key is
  * parsed until the first `getToken`; the key is then parsed once per provider.
  *
  * @param options - `{ credentialsFile }`, or `{ serviceAccountId, publicKeyId, privateKey | privateKeyFile,
- *   passphrase? }`; plus `endpoint`, `fetch`, `onEvent` and the cache options, among them `store`
- *   to share the token across processes (its key is derived from the account and key IDs).
+ *   passphrase? }`; plus `endpoint`, `fetch`, `name`, `onEvent`, `now`, `store` to share the token across
+ *   processes (its key is derived from the account and key IDs) and the `cache` settings.
  * @returns A provider; `close()` stops its timers.
  *
  * @example
@@ -204,17 +205,16 @@ export function serviceAccount(options: ServiceAccountOptions): TokenProvider & 
   const now = options.now ?? (() => Date.now())
   const loadKey = keyLoader(options)
 
-  const cache = cachedProvider(
-    async (signal) => {
-      const key = await loadKey()
-      signal.throwIfAborted()
-      const assertion = await signAssertion(key, { now: now() })
-      return exchangeToken(assertion, { endpoint, fetch, signal, now })
-    },
-    { ...options, name: options.name ?? 'service-account', storeKey: storeKeyOf(options, loadKey) },
-  )
+  async function exchangeWithKey(signal: AbortSignal): Promise<AccessToken> {
+    const key = await loadKey()
+    signal.throwIfAborted()
+    const assertion = await signAssertion(key, { now: now() })
+    return exchangeToken(assertion, { endpoint, fetch, signal, now })
+  }
 
-  // getToken is the cache's own, so it honours an abort as the cache does; nothing secret lives on the
-  // object (the key and tokens stay in closures), and it prints as its name only.
-  return providerObject(cache, 'ServiceAccountProvider')
+  // Nothing secret lives on the provider (the key and tokens stay in closures), and it prints as its name.
+  return named(
+    options.name ?? 'service-account',
+    cached(exchangeWithKey, { ...cacheOptionsIn(options), storeKey: storeKeyOf(options, loadKey) }),
+  )
 }

@@ -3,6 +3,7 @@ import { markHonoursSignal } from '../common/abortable.js'
 import { NebiusAuthError } from '../common/errors.js'
 import { concealToken } from '../common/sanitize.js'
 import { isBearerToken } from '../common/token-format.js'
+import { named } from './named.js'
 
 /**
  * Why a piece of text cannot be a bearer token, or `undefined` when it can. The text must already be
@@ -59,9 +60,9 @@ export function staticToken(token: string): TokenProvider & { close(): void } {
   )
   // One settled promise for every call that is not aborted: a warm request allocates nothing.
   let served: Promise<AccessToken> | undefined = Promise.resolve(accessToken)
-  // The token stays in this closure, so neither util.inspect nor JSON.stringify of the provider shows it.
+  // The token stays in this closure, and the provider prints as its name.
   // Marked as honouring the signal: every call settles at once, an aborted one with the signal's reason.
-  return markHonoursSignal({
+  const provider = markHonoursSignal({
     getToken(options?: GetTokenOptions): Promise<AccessToken> {
       if (served !== undefined && options?.signal?.aborted !== true) return served
       // A throw inside the executor becomes the rejection, so an aborted caller still gets a promise.
@@ -82,4 +83,5 @@ export function staticToken(token: string): TokenProvider & { close(): void } {
       served = undefined
     },
   })
+  return named('static-token', provider)
 }

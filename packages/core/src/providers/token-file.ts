@@ -4,7 +4,8 @@ import { CredentialsError, NebiusAuthError } from '../common/errors.js'
 import { tokenProblem } from './static-token.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from '../common/types.js'
 import { concealToken } from '../common/sanitize.js'
-import { abortable } from '../common/abortable.js'
+import { abortable, markHonoursSignal } from '../common/abortable.js'
+import { named } from './named.js'
 
 /**
  * Options of {@link tokenFile}.
@@ -167,7 +168,8 @@ export function tokenFile(path: string, options: TokenFileOptions = {}): TokenPr
     return pending
   }
 
-  return {
+  // Marked as honouring the signal: an aborted call rejects at once, the shared check going on for others.
+  const provider = markHonoursSignal({
     async getToken(callOptions: GetTokenOptions = {}): Promise<AccessToken> {
       const { signal, rejected } = callOptions
       signal?.throwIfAborted()
@@ -194,5 +196,6 @@ export function tokenFile(path: string, options: TokenFileOptions = {}): TokenPr
       closed = true
       snapshot = undefined
     },
-  }
+  })
+  return named('token-file', provider)
 }

@@ -1,8 +1,8 @@
-import type { CacheOptions } from '../cache/token-cache.js'
 import { signalWithTimeout } from '../common/abortable.js'
 import { CredentialsError } from '../common/errors.js'
 import { tokenProblem } from './static-token.js'
-import { cachedProvider } from '../cache/token-cache.js'
+import { cached, cacheOptionsIn, type CachedOptions } from './cached.js'
+import { named } from './named.js'
 import type { AccessToken, TokenProvider } from '../common/types.js'
 
 /**
@@ -16,14 +16,15 @@ import type { AccessToken, TokenProvider } from '../common/types.js'
 export const defaultMetadataEndpoint = 'http://metadata.nebius.internal/v1/iam/sa/token'
 
 /**
- * Options of {@link vmMetadata}; the cache options (`refreshRatio`, `onEvent`, `now`, …) apply too.
+ * Options of {@link vmMetadata}; the cache's ({@link CachedOptions}: `name`, `onEvent`, `now`, `cache`, …)
+ * apply too.
  *
  * @example
  * ```ts
  * const options: VmMetadataOptions = { endpoint: 'http://127.0.0.1:8080/v1/iam/sa/token', timeout: 1000 }
  * ```
  */
-export interface VmMetadataOptions extends CacheOptions {
+export interface VmMetadataOptions extends CachedOptions {
   /** The full URL of the token resource. Default `http://metadata.nebius.internal/v1/iam/sa/token`. */
   endpoint?: string
   /** The fetch implementation. Default `globalThis.fetch`. */
@@ -132,7 +133,7 @@ export function parseMetadataResponse(body: string, endpoint: string, requestedA
  * A provider for the token of the service account attached to a Nebius VM, from the VM metadata service:
  * `GET http://metadata.nebius.internal/v1/iam/sa/token` with `Metadata: true`.
  *
- * The token is cached and refreshed in the background like any other (see `cachedProvider`). Errors are
+ * The token is cached and refreshed in the background like any other (see {@link cached}). Errors are
  * `CredentialsError`s: `ERR_METADATA_UNAVAILABLE` (no answer within `timeout`, a network error or a
  * non-200 status, which includes a VM without a service account; `transient` when the service was
  * unreachable, slow, or answered 5xx or 429) and `ERR_METADATA_INVALID_RESPONSE` (not JSON, no
@@ -194,5 +195,5 @@ export function vmMetadata(options: VmMetadataOptions = {}): TokenProvider & { c
     return parseMetadataResponse(body, endpoint, requestedAt)
   }
 
-  return cachedProvider(fetchToken, { ...options, name: options.name ?? 'vm-metadata' })
+  return named(options.name ?? 'vm-metadata', cached(fetchToken, cacheOptionsIn(options)))
 }

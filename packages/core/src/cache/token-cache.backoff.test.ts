@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import { backoffDelay } from '../exchange/backoff.js'
+import { backoffDelay } from '../common/retry-policy.js'
 import { NebiusAuthError, TokenExchangeError } from '../common/errors.js'
 import type { NebiusAuthEvent } from '../common/events.js'
 import { cachedProvider } from './token-cache.js'

@@ -1,5 +1,5 @@
 import { abortable, markHonoursSignal } from '../common/abortable.js'
-import { backoffDelay } from '../exchange/backoff.js'
+import { backoffDelay } from '../common/retry-policy.js'
 import { resolveCacheOptions } from './cache-options.js'
 import type { CacheOptions } from './cache-options.js'
 import { NebiusAuthError, providerClosedError, type NebiusAuthErrorCode } from '../common/errors.js'

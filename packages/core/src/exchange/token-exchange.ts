@@ -1,6 +1,6 @@
 import { abortable, abortableSleep } from '../common/abortable.js'
 import { unrefTimer } from '../platform/timers.js'
-import { backoffDelay } from './backoff.js'
+import { nextRetry } from '../common/retry-policy.js'
 import { TokenExchangeError } from '../common/errors.js'
 import { isLoopbackHost } from '../adapter/origins.js'
 import {
@@ -85,10 +85,7 @@ export const jwtTokenType = 'urn:ietf:params:oauth:token-type:jwt'
  */
 export const subjectIdentifierTokenType = 'urn:nebius:params:oauth:token-type:subject_identifier'
 
-const maximumAttempts = 3
 const defaultTimeout = 5000
-// Longer waits than this are the cache's job (its backoff keeps serving a valid token meanwhile).
-const maximumRetryAfter = 10_000
 
 /**
  * Checks a token endpoint option: an absolute `https:` URL, or `http:` to a loopback host (the emulator).
@@ -195,14 +192,15 @@ export async function exchangeToken(
 
   let last: Transient | undefined
   let note = ''
-  for (let attempt = 0; attempt < maximumAttempts; attempt++) {
+  // Attempts go on until one succeeds, fails for good, or the retry policy gives up.
+  for (let attempt = 0; ; attempt++) {
     if (last !== undefined) {
-      const delay = last.retryAfter ?? backoffDelay(attempt - 1, random)
-      if (delay > maximumRetryAfter) {
-        note = ` and asked to retry after ${Math.ceil(delay / 1000)} s`
+      const next = nextRetry(attempt, last.retryAfter, random)
+      if (!next.retry) {
+        if (next.tooLong !== undefined) note = ` and asked to retry after ${Math.ceil(next.tooLong / 1000)} s`
         break
       }
-      await sleep(delay, signal)
+      await sleep(next.delay, signal)
     }
     const controller = new AbortController()
     const timedOut = new Error(`no answer within ${timeout} ms`)
@@ -251,7 +249,7 @@ export async function exchangeToken(
       signal?.removeEventListener('abort', onAbort)
     }
   }
-  const { error } = last as Transient
+  const { error } = last
   throw new TokenExchangeError(
     'ERR_EXCHANGE_UNAVAILABLE',
     `token exchange at ${url.origin} failed: ${error.message}${note}`,

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto'
 
 import { fromEnvironment } from './from-environment.js'
-import { markHonoursSignal } from '../common/abortable.js'
-import type { GetTokenOptions, TokenProvider } from '../common/types.js'
+import type { TokenProvider } from '../common/types.js'
+import { closingAlso, named } from './named.js'
 
 // The variables fromEnvironment reads (HOME and PATH included: they decide which files and CLI it finds).
 const environmentNames = [
@@ -52,17 +52,14 @@ export function defaultProvider(): TokenProvider & { close(): void } {
   const key = environmentKey(process.env)
   const existing = shared.get(key)
   if (existing !== undefined) return existing
-  const provider = fromEnvironment()
-  // Passes fromEnvironment's own promise, peek and abort marker through, so adapters built without a
-  // provider keep the same warm path as those given one.
-  const entry: TokenProvider & { close(): void } = markHonoursSignal({
-    getToken: (options?: GetTokenOptions) => provider.getToken(options),
-    peek: () => provider.peek?.(),
-    close() {
+  // fromEnvironment's own promise, peek and abort marker pass through, so adapters built without a
+  // provider keep the same warm path as those given one; closing it also frees its place here.
+  const entry = named(
+    'from-environment',
+    closingAlso(fromEnvironment(), () => {
       if (shared.get(key) === entry) shared.delete(key)
-      provider.close()
-    },
-  })
+    }),
+  )
   shared.set(key, entry)
   return entry
 }

@@ -82,6 +82,10 @@ function validate(options: GitHubActionsTokenOptions): void {
  * GitHub Actions, or no `id-token: write`), `ERR_GITHUB_OIDC_FAILED` when the request fails. Neither the
  * request token nor the OIDC token is ever in a message.
  *
+ * Unlike the factories around it, this returns a function, not a provider: what it yields is the external
+ * JWT that `federatedCredentials` sends as its actor token, never an access token a client could send, so
+ * it goes into a provider (`token`) rather than standing for one, and is cached by that provider.
+ *
  * @param options - `audience` (the `aud` claim), and `env`, `fetch`, `timeout` for tests.
  * @returns A function resolving to the JWT.
  *

@@ -3,6 +3,7 @@
  * sources (fromEnvironment probing the VM metadata service, then giving up) reads as what it is.
  */
 import { execFile } from 'node:child_process'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -161,5 +162,36 @@ describe('NODE_DEBUG=nebius-auth lines of fromEnvironment finding nothing', () =
         /^refresh-failed provider=from-environment code=ERR_CREDENTIALS_NOT_FOUND duration=\d+ms$/,
       ),
     ])
+  })
+})
+
+describe('NODE_DEBUG=nebius-auth lines of fromEnvironment finding the VM metadata service', () => {
+  it('print each event of the probe once, also when it is delivered after the search', async () => {
+    const server = createHttpServer((_request, response) => {
+      const expiresAt = new Date(Date.now() + 3_600_000).toISOString()
+      response.end(JSON.stringify({ access_token: 'v1.bWV0YWRhdGE.c2lnbmF0dXJl', expires_at: expiresAt }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    const metadataEndpoint = `http://127.0.0.1:${String(port)}/v1/iam/sa/token`
+    const script =
+      `const { fromEnvironment } = await import(${JSON.stringify(coreURL)});` +
+      `const provider = fromEnvironment({ env: {}, metadataEndpoint: ${JSON.stringify(metadataEndpoint)}, onEvent: () => {} });` +
+      `await provider.getToken(); provider.close()`
+    try {
+      const { stderr } = await run(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, NODE_DEBUG: 'nebius-auth' },
+      })
+      const lines = stderr
+        .trim()
+        .split('\n')
+        .map((line) => line.replace(/^NEBIUS-AUTH \d+: /, ''))
+      expect(lines).toEqual([
+        'refresh-started provider=vm-metadata reason=initial',
+        expect.stringMatching(/^refresh-succeeded provider=vm-metadata expiresAt=\S+ duration=\d+ms$/),
+      ])
+    } finally {
+      server.close()
+    }
   })
 })

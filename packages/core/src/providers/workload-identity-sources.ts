@@ -1,9 +1,10 @@
 import type { CliProfile } from './cli-config.js'
-import { CredentialsError } from '../common/errors.js'
+import { CredentialsError, credentialsUnavailable } from '../common/errors.js'
 import type { NebiusAuthEventListener } from '../common/events.js'
 import { federatedCredentials } from './federated-credentials.js'
 import { githubActionsToken } from './github-actions-token.js'
 import { impersonate } from './impersonate.js'
+import { closingAlso, named } from './named.js'
 import type { TokenProvider } from '../common/types.js'
 
 /*
@@ -49,7 +50,8 @@ export function federatedFromProfile(
 
 /**
  * Wraps what a profile yields in {@link impersonate} when it names `impersonate-service-account-id`;
- * closing the result closes the profile's own provider too, as fromEnvironment created both.
+ * closing the result closes the profile's own provider too, as fromEnvironment created both. The result
+ * is the impersonation's own provider otherwise: same name, same warm path.
  *
  * @example
  * ```ts
@@ -64,36 +66,36 @@ export function withProfileImpersonation(
   const serviceAccountId = profile.impersonateServiceAccountId
   if (serviceAccountId === undefined) return provider
   const impersonated = impersonate({ serviceAccountId, actor: provider, ...shared })
-  return {
-    getToken: impersonated.getToken.bind(impersonated),
-    close() {
-      impersonated.close()
-      provider.close?.()
-    },
-  }
+  return named(
+    'impersonate',
+    closingAlso(impersonated, () => provider.close?.()),
+  )
 }
 
 /**
  * This library's own variables (not the Nebius CLI's), for CI jobs and pods without a CLI config:
  * `NEBIUS_AUTH_FEDERATED_SERVICE_ACCOUNT_ID` with `NEBIUS_AUTH_FEDERATED_TOKEN_FILE` (a Kubernetes
  * projected token, any OIDC token in a file), or inside GitHub Actions with `id-token: write`, the job's
- * token (audience `NEBIUS_AUTH_FEDERATED_AUDIENCE`, default GitHub's). `undefined` when none is set;
- * a half-configured set is a `CredentialsError` rather than a silent fall-through.
+ * token (audience `NEBIUS_AUTH_FEDERATED_AUDIENCE`, default GitHub's). Unavailable (see
+ * `credentialsUnavailable`) when none is set; a half-configured set is `ERR_CONFIG_INVALID` rather than a
+ * silent fall-through.
  *
  * @example
  * ```ts
- * const provider = federatedFromEnvironment(process.env, {})
+ * chain(() => federatedFromEnvironment(process.env, {}))
  * ```
  */
 export function federatedFromEnvironment(
   env: Record<string, string | undefined>,
   shared: SharedProviderOptions,
-): Provider | undefined {
+): Provider {
   const serviceAccountId = env.NEBIUS_AUTH_FEDERATED_SERVICE_ACCOUNT_ID?.trim() || undefined
   const tokenFile = env.NEBIUS_AUTH_FEDERATED_TOKEN_FILE?.trim() || undefined
   const audience = env.NEBIUS_AUTH_FEDERATED_AUDIENCE?.trim() || undefined
   if (serviceAccountId === undefined) {
-    if (tokenFile === undefined && audience === undefined) return undefined
+    if (tokenFile === undefined && audience === undefined) {
+      throw credentialsUnavailable('NEBIUS_AUTH_FEDERATED_SERVICE_ACCOUNT_ID', 'not set')
+    }
     throw new CredentialsError(
       'ERR_CONFIG_INVALID',
       'NEBIUS_AUTH_FEDERATED_TOKEN_FILE and NEBIUS_AUTH_FEDERATED_AUDIENCE need NEBIUS_AUTH_FEDERATED_SERVICE_ACCOUNT_ID',

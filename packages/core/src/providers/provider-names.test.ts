@@ -140,20 +140,25 @@ describe('provider names in events', () => {
   })
 })
 
+/** The NODE_DEBUG=nebius-auth lines, without their prefix, of one getToken of the built fromEnvironment. */
+async function debugLinesOf(metadataEndpoint: string): Promise<string[]> {
+  const script =
+    `const { fromEnvironment } = await import(${JSON.stringify(coreURL)});` +
+    `const provider = fromEnvironment({ env: {}, metadataEndpoint: ${JSON.stringify(metadataEndpoint)}, onEvent: () => {} });` +
+    `await provider.getToken().catch(() => {}); provider.close()`
+  const { stderr } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, NODE_DEBUG: 'nebius-auth' },
+  })
+  return stderr
+    .trim()
+    .split('\n')
+    .map((line) => line.replace(/^NEBIUS-AUTH \d+: /, ''))
+}
+
 describe('NODE_DEBUG=nebius-auth lines of fromEnvironment finding nothing', () => {
   it('say that the failed refresh was the VM metadata probe, with readable times', async () => {
     const metadataEndpoint = `http://127.0.0.1:${String(await closedPort())}/v1/iam/sa/token`
-    const script =
-      `const { fromEnvironment } = await import(${JSON.stringify(coreURL)});` +
-      `await fromEnvironment({ env: {}, metadataEndpoint: ${JSON.stringify(metadataEndpoint)} }).getToken().catch(() => {})`
-    const { stderr } = await run(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...process.env, NODE_DEBUG: 'nebius-auth' },
-    })
-    const lines = stderr
-      .trim()
-      .split('\n')
-      .map((line) => line.replace(/^NEBIUS-AUTH \d+: /, ''))
-    expect(lines).toEqual([
+    expect(await debugLinesOf(metadataEndpoint)).toEqual([
       'refresh-started provider=vm-metadata reason=initial',
       expect.stringMatching(
         /^refresh-failed provider=vm-metadata code=ERR_METADATA_UNAVAILABLE duration=\d+ms retryAt=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
@@ -173,20 +178,8 @@ describe('NODE_DEBUG=nebius-auth lines of fromEnvironment finding the VM metadat
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const { port } = server.address() as AddressInfo
-    const metadataEndpoint = `http://127.0.0.1:${String(port)}/v1/iam/sa/token`
-    const script =
-      `const { fromEnvironment } = await import(${JSON.stringify(coreURL)});` +
-      `const provider = fromEnvironment({ env: {}, metadataEndpoint: ${JSON.stringify(metadataEndpoint)}, onEvent: () => {} });` +
-      `await provider.getToken(); provider.close()`
     try {
-      const { stderr } = await run(process.execPath, ['--input-type=module', '-e', script], {
-        env: { ...process.env, NODE_DEBUG: 'nebius-auth' },
-      })
-      const lines = stderr
-        .trim()
-        .split('\n')
-        .map((line) => line.replace(/^NEBIUS-AUTH \d+: /, ''))
-      expect(lines).toEqual([
+      expect(await debugLinesOf(`http://127.0.0.1:${String(port)}/v1/iam/sa/token`)).toEqual([
         'refresh-started provider=vm-metadata reason=initial',
         expect.stringMatching(/^refresh-succeeded provider=vm-metadata expiresAt=\S+ duration=\d+ms$/),
       ])

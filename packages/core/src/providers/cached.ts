@@ -44,9 +44,6 @@ export interface CachedOptions extends Pick<CacheOptions, 'name' | 'now' | 'onEv
   cache?: CacheSettings
 }
 
-// A message of the cache's own checks names `options.refreshRatio`; here the setting is `options.cache.…`.
-const settingInMessage = new RegExp(`^options\\.(?=(?:${settingNames.join('|')})\\b)`)
-
 /** The options in the flat shape of `cachedProvider`, checked now so that a mistake shows at construction. */
 function cacheOptionsOf(options: CachedOptions): CacheOptions {
   if (typeof options !== 'object' || (options as unknown) === null) {
@@ -58,13 +55,15 @@ function cacheOptionsOf(options: CachedOptions): CacheOptions {
   }
   const unknown = Object.keys(cache).find((key) => !settingNames.includes(key))
   if (unknown !== undefined) throw new TypeError(`options.cache.${unknown} is not a cache setting`)
-  const flat: CacheOptions = { ...cache, name, now, onEvent, store, storeKey }
   try {
-    resolveCacheOptions(flat)
+    resolveCacheOptions(cache)
   } catch (error) {
+    // The cache's own checks name `options.refreshRatio`; here that setting is `options.cache.refreshRatio`.
     if (!(error instanceof TypeError)) throw error
-    throw new TypeError(error.message.replace(settingInMessage, 'options.cache.'), { cause: error })
+    throw new TypeError(error.message.replace('options.', 'options.cache.'), { cause: error })
   }
+  const flat: CacheOptions = { ...cache, name, now, onEvent, store, storeKey }
+  resolveCacheOptions(flat)
   return flat
 }
 

@@ -93,7 +93,9 @@ function split(args: readonly unknown[]): { options: ChainOptions; sources: read
  *   `refresh-failed` event with the code the caller gets, named by {@link named}.
  * - `close()` closes every provider source and the provider a function source made.
  *
- * @param args - Optionally {@link ChainOptions} first, then one or more {@link ChainSource}s.
+ * Call it as `chain(...sources)` or `chain(options, ...sources)`: {@link ChainOptions} first when given,
+ * then one or more {@link ChainSource}s.
+ *
  * @returns The chain, as a provider.
  *
  * @example

@@ -169,7 +169,8 @@ const settings = [
   { name: 'bundler', file: 'app.ts', options: { module: 'esnext', moduleResolution: 'bundler' } },
   // got publishes its types only through package.json `exports`, which node10 resolution does not read, so
   // got cannot be used under node10 at all (its own import fails). Core's declarations resolve there: its
-  // `adapter` subpath through `typesVersions`, and no `#platform/*` specifier is left in them.
+  // `adapter` subpath through `typesVersions`, and no `#runtime/*` or `#platform/*` specifier
+  // is left in them.
   {
     name: 'node10 (without got)',
     file: 'app.ts',

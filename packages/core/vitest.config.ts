@@ -6,12 +6,13 @@ import { defineConfig } from 'vitest/config'
 // ignores the coverage block there); `pnpm coverage` in this folder runs it as a root config.
 export default defineConfig({
   resolve: {
-    // Sources under test import `#platform/*`; package.json maps it to dist/, which would load a second copy
-    // of core beside the sources. Point it at the Node sources (the web ones have tests of their own).
+    // Sources under test import `#runtime/*` and `#platform/*`; package.json maps them to dist/, which would
+    // load a second copy of core beside the sources. Point them at the Node sources (the web ones have tests
+    // of their own).
     alias: [
       {
-        find: /^#platform\/(.*)$/,
-        replacement: fileURLToPath(new URL('./src/platform/node/$1.ts', import.meta.url)),
+        find: /^#(runtime|platform)\/(.*)$/,
+        replacement: fileURLToPath(new URL('./src/$1/node/$2.ts', import.meta.url)),
       },
     ],
   },

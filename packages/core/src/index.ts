@@ -8,7 +8,7 @@ export type { AccessToken, GetTokenOptions, ServiceAccountKey, TokenProvider } f
 export { importPrivateKey } from './keys/private-key.js'
 export type { ImportPrivateKeyOptions } from './keys/private-key.js'
 export { parseCredentials } from './keys/parse-credentials.js'
-export { readCredentialsFile } from '#platform/files'
+export { readCredentialsFile } from './keys/credentials-file.js'
 export type { ReadCredentialsFileOptions } from './keys/credentials-file.js'
 export { assertionAudience, signAssertion } from './keys/rs256-signer.js'
 export type { SignAssertionOptions } from './keys/rs256-signer.js'
@@ -22,7 +22,7 @@ export type { ExchangedToken, ExchangeTokenOptions } from './exchange/token-exch
 export { cachedProvider } from './cache/token-cache.js'
 export type { CacheOptions } from './cache/token-cache.js'
 export { fileStore } from '#platform/providers'
-export type { FileStoreOptions } from './cache/file-store.js'
+export type { FileStoreOptions } from './node-only/file-store.js'
 export type { TokenStore } from './cache/token-store.js'
 
 // Providers.
@@ -35,12 +35,12 @@ export type {
 } from './providers/service-account.js'
 export { staticToken } from './providers/static-token.js'
 export { tokenFile } from '#platform/providers'
-export type { TokenFileOptions } from './providers/token-file.js'
+export type { TokenFileOptions } from './node-only/token-file.js'
 export { cliToken } from '#platform/providers'
-export type { CliTokenOptions } from './providers/cli-token.js'
+export type { CliTokenOptions } from './node-only/cli-token.js'
 export { cliProfile } from '#platform/providers'
-export type { CliProfileOptions } from './providers/cli-profile.js'
-export type { CliProfile } from './providers/cli-config.js'
+export type { CliProfileOptions } from './node-only/cli-profile.js'
+export type { CliProfile } from './node-only/cli-config.js'
 export { defaultMetadataEndpoint, vmMetadata } from './providers/vm-metadata.js'
 export type { VmMetadataOptions } from './providers/vm-metadata.js'
 export { federatedCredentials } from './providers/federated-credentials.js'
@@ -50,7 +50,7 @@ export type { GitHubActionsTokenOptions } from './providers/github-actions-token
 export { impersonate } from './providers/impersonate.js'
 export type { ImpersonateOptions } from './providers/impersonate.js'
 export { defaultProvider, fromEnvironment } from '#platform/providers'
-export type { FromEnvironmentOptions } from './providers/from-environment.js'
+export type { FromEnvironmentOptions } from './node-only/from-environment.js'
 
 // Combinators: every provider above is one of them, or a few composed.
 export { cached } from './providers/cached.js'

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { bearer, createRequestAuthorizer } from './adapter-support.js'
-import { defaultProvider } from '../providers/default-provider.js'
+import { defaultProvider } from '../node-only/default-provider.js'
 import type { NebiusAuthEvent } from '../common/events.js'
 import { cachedProvider } from '../cache/token-cache.js'
 import { NebiusAuthError } from '../common/errors.js'

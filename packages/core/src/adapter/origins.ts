@@ -2,6 +2,9 @@
  * Which URLs may receive a token. Adapters call the matcher on every attempt and every redirect hop,
  * so it is built once (patterns parsed and normalised up front) and is cheap per call.
  */
+import { isLoopbackHost } from '../common/loopback.js'
+
+export { isLoopbackHost }
 
 /**
  * Origins that receive the token: `'https://host[:port]'` strings (a leading `*.` label allowed) or a predicate.
@@ -34,24 +37,6 @@ interface OriginPattern {
 
 const defaultPorts: Record<string, string> = { 'https:': '443', 'http:': '80' }
 const patternSyntax = /^(https?):\/\/(\*\.)?(\[[0-9a-f:.]+\]|[^/:?#@[\]\s*]+)(?::(\d{1,5}))?\/?$/i
-
-/**
- * True for hosts that never leave this machine, judged by the name alone: exactly `localhost`, 127.0.0.0/8
- * and `[::1]`. `localhost.` (trailing dot) is not loopback: glibc's resolver sends a fully qualified name to
- * DNS instead of reading /etc/hosts, so it reaches whatever DNS says.
- *
- * @example
- * ```ts
- * isLoopbackHost('127.0.0.1') // true
- * isLoopbackHost('localhost.') // false
- * isLoopbackHost('api.nebius.cloud') // false
- * ```
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase()
-  if (host === 'localhost' || host === '[::1]' || host === '::1') return true
-  return /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host)
-}
 
 function normaliseHostname(hostname: string): string {
   const lower = hostname.toLowerCase()

@@ -1,4 +1,4 @@
-import { unrefTimer } from '../platform/timers.js'
+import { unrefTimer } from '../common/timers.js'
 
 /** Node turns a longer setTimeout delay into 1 ms (with a warning), so longer waits are chained instead. */
 export const maximumTimerDelay = 2 ** 31 - 1

@@ -1,7 +1,7 @@
 import { abortable } from '../common/abortable.js'
 import { NebiusAuthError } from '../common/errors.js'
 import type { AccessToken } from '../common/types.js'
-import { unrefTimer } from '../platform/timers.js'
+import { unrefTimer } from '../common/timers.js'
 import { maximumTimerDelay } from './refresh-timer.js'
 
 /*

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
-import { unrefTimer } from '../platform/timers.js'
+import { unrefTimer } from '../common/timers.js'
 import { cachedProvider } from './token-cache.js'
 
 afterEach(() => {

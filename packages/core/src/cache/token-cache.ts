@@ -1,7 +1,7 @@
 import { markHonoursSignal } from '../common/abortable.js'
 import { NebiusAuthError, providerClosedError, type NebiusAuthErrorCode } from '../common/errors.js'
 import type { NebiusAuthEvent } from '../common/events.js'
-import { emitEvent } from '../common/events.js'
+import { emitEvent } from '../runtime/emit-event.js'
 import { forgetRedaction } from '../common/redaction-memo.js'
 import { backoffDelay } from '../common/retry-policy.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from '../common/types.js'

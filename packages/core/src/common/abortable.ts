@@ -1,4 +1,4 @@
-import { unrefTimer } from '../platform/timers.js'
+import { unrefTimer } from './timers.js'
 
 /**
  * Waits for `promise`, or rejects with `signal.reason` as soon as the signal aborts, whichever comes first.
@@ -67,7 +67,7 @@ export function honours(provider: object): boolean {
 /**
  * Resolves after `milliseconds`, or rejects with `signal.reason` as soon as the signal aborts (clearing the
  * timer). The timer is unref'd: a retry sleep of a background refresh must not keep the process alive. A
- * caller who waits for a token is kept alive by the cache itself (see `wait` in token-cache.ts).
+ * caller who waits for a token is kept alive by the cache itself (see `waitFor` in cache/single-flight.ts).
  *
  * @example
  * ```ts

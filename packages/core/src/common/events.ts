@@ -1,5 +1,3 @@
-import { writeDebugLine } from '#platform/debug-log'
-
 import type { NebiusAuthErrorCode } from './errors.js'
 
 /**
@@ -71,7 +69,8 @@ function formatField(key: string, value: unknown): string {
   return String(value)
 }
 
-function describe(event: NebiusAuthEvent): string {
+/** The event as one `NODE_DEBUG` line: its type, the provider, then the other fields as `key=value`. */
+export function describeEvent(event: NebiusAuthEvent): string {
   // The provider comes right after the type: which source a line is about matters more than its details.
   const { type, provider, ...rest } = event
   const fields = Object.entries({ provider, ...rest })
@@ -82,11 +81,10 @@ function describe(event: NebiusAuthEvent): string {
 }
 
 /**
- * Delivers an event to the listener (if any) and, on Node, to `NODE_DEBUG=nebius-auth`. A throwing listener
- * cannot break token refresh, so its error is dropped here on purpose.
+ * Hands an event to its listener, if any. A throwing listener cannot break token refresh, so its error is
+ * dropped here on purpose. `emitEvent` (runtime/emit-event.ts) also prints it for `NODE_DEBUG`.
  */
-export function emitEvent(listener: NebiusAuthEventListener | undefined, event: NebiusAuthEvent): void {
-  writeDebugLine(() => describe(event))
+export function deliverEvent(listener: NebiusAuthEventListener | undefined, event: NebiusAuthEvent): void {
   if (listener === undefined) return
   try {
     listener(event)

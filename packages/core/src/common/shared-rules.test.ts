@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest'
 
 import { providerClosedError } from './errors.js'
-import { fromEnvironment } from '../providers/from-environment.js'
-import { isLoopbackHost } from '../adapter/origins.js'
+import { fromEnvironment } from '../node-only/from-environment.js'
+import { isLoopbackHost } from './loopback.js'
 import { cachedProvider } from '../cache/token-cache.js'
 import { parseEndpoint } from '../exchange/token-exchange.js'
 import { tokenProblem } from '../providers/static-token.js'

@@ -76,7 +76,7 @@ export async function readLimited(response: Response, limit: number): Promise<st
  * parseRetryAfter('2', Date.now()) // 2000
  * ```
  */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
+function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (value === null) return undefined
   const text = value.trim()
   if (/^\d+$/.test(text)) return Number(text) * 1000

@@ -1,8 +1,8 @@
 import { abortable, abortableSleep } from '../common/abortable.js'
-import { unrefTimer } from '../platform/timers.js'
+import { unrefTimer } from '../common/timers.js'
 import { nextRetry } from '../common/retry-policy.js'
 import { TokenExchangeError } from '../common/errors.js'
-import { isLoopbackHost } from '../adapter/origins.js'
+import { isLoopbackHost } from '../common/loopback.js'
 import {
   accessTokenType,
   classifyFailure,

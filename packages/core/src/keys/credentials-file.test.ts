@@ -5,7 +5,8 @@ import { join } from 'node:path'
 
 import { afterAll, describe, expect, it } from 'vitest'
 
-import { checkFilePermissions, readCredentialsFile } from './credentials-file.js'
+import { checkFilePermissions } from '../runtime/node/files.js'
+import { readCredentialsFile } from './credentials-file.js'
 import { parseCredentials } from './parse-credentials.js'
 import { CredentialsError } from '../common/errors.js'
 import type { NebiusAuthEvent } from '../common/events.js'

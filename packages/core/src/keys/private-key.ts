@@ -1,6 +1,6 @@
-import { decodeJwkKey, decodePemKey } from '#platform/key-decoder'
+import { decodeJwkKey, decodePemKey } from '#runtime/key-decoder'
 
-import { invalidKey as invalid, rsaPrivateJwk } from './key-rules.js'
+import { invalidKey as invalid, rsaPrivateJwk } from '../runtime/key-rules.js'
 import type { CryptoKey, KeyObject } from '../common/types.js'
 
 /**

@@ -1,6 +1,7 @@
 import { abortable, honours, markHonoursSignal } from '../common/abortable.js'
 import { CredentialsError, NebiusAuthError, providerClosedError } from '../common/errors.js'
-import { emitEvent, type NebiusAuthEventListener } from '../common/events.js'
+import type { NebiusAuthEventListener } from '../common/events.js'
+import { emitEvent } from '../runtime/emit-event.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from '../common/types.js'
 import { acceptsName } from './named.js'
 

@@ -4,7 +4,7 @@ import { tokenProblem } from './static-token.js'
 /*
  * The external OIDC JWT of federated credentials (a CI job's or a Kubernetes pod's token): where it
  * comes from, and the checks made before it is sent. Web APIs only (atob, TextDecoder), so this runs on
- * every runtime; reading a file is the one Node-only piece and lives in external-token-file.ts.
+ * every runtime; reading a file is the one Node-only piece and lives in runtime/node/files.ts.
  */
 
 /** Where an external JWT comes from: called once for every exchange. */
@@ -15,7 +15,7 @@ export type ExternalTokenSource = () => Promise<string>
  * worst case (three attempts of 5 s plus the waits between them) with room to spare, so that IAM never
  * receives a JWT that expired in flight.
  */
-export const externalTokenMargin = 30_000
+const externalTokenMargin = 30_000
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -28,7 +28,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
  * jwtExpiry(jwt) // 1767225600000
  * ```
  */
-export function jwtExpiry(jwt: string): number | undefined {
+function jwtExpiry(jwt: string): number | undefined {
   const payload = jwt.split('.')[1]
   if (payload === undefined || !/^[A-Za-z0-9_-]+$/.test(payload)) return undefined
   try {
@@ -52,7 +52,7 @@ export function jwtExpiry(jwt: string): number | undefined {
  * const jwt = checkExternalToken(await source(), 'options.token')
  * ```
  */
-export function checkExternalToken(value: unknown, origin: string): string {
+function checkExternalToken(value: unknown, origin: string): string {
   if (typeof value !== 'string') {
     throw new CredentialsError(
       'ERR_EXTERNAL_TOKEN_INVALID',

@@ -1,4 +1,4 @@
-import { readExternalTokenFile } from '#platform/files'
+import { readExternalTokenFile } from '#runtime/files'
 
 import { freshExternalToken, guardSource, type ExternalTokenSource } from './external-token.js'
 import { cached, cacheOptionsIn, type CachedOptions } from './cached.js'

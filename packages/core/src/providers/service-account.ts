@@ -1,5 +1,6 @@
-import { readCredentialsFile, readSecretFile } from '#platform/files'
+import { readSecretFile } from '#runtime/files'
 
+import { readCredentialsFile } from '../keys/credentials-file.js'
 import { CredentialsError } from '../common/errors.js'
 import { importPrivateKey } from '../keys/private-key.js'
 import { cached, cacheOptionsIn, type CachedOptions } from './cached.js'

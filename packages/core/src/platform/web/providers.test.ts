@@ -2,8 +2,8 @@
 // directly; tests/runtimes checks the same on workerd and the edge runtime through package conditions).
 import { describe, expect, it } from 'vitest'
 
-import { writeDebugLine } from './debug-log.js'
-import { readCredentialsFile, readExternalTokenFile, readSecretFile } from './files.js'
+import { writeDebugLine } from '../../runtime/web/debug-log.js'
+import { readExternalTokenFile, readSecretFile } from '../../runtime/web/files.js'
 import { cliProfile, cliToken, defaultProvider, fileStore, fromEnvironment, tokenFile } from './providers.js'
 
 function codeOf(call: () => unknown): unknown {
@@ -29,10 +29,8 @@ describe('the web platform', () => {
     expect(codeOf(() => defaultProvider())).toBe('ERR_UNSUPPORTED_RUNTIME')
   })
 
+  // readCredentialsFile reads through readSecretFile; tests/runtimes calls it on workerd and the edge runtime.
   it('rejects file reads with ERR_UNSUPPORTED_RUNTIME', async () => {
-    await expect(readCredentialsFile('credentials.json')).rejects.toMatchObject({
-      code: 'ERR_UNSUPPORTED_RUNTIME',
-    })
     await expect(readSecretFile('private.pem')).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_RUNTIME' })
     await expect(readExternalTokenFile('/var/run/token')).rejects.toMatchObject({
       code: 'ERR_UNSUPPORTED_RUNTIME',

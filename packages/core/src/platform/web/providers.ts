@@ -2,7 +2,7 @@
 // ERR_UNSUPPORTED_RUNTIME when called (never at import, never as a missing module).
 import { CredentialsError } from '../../common/errors.js'
 import type * as Node from '../node/providers.js'
-import { unsupportedRuntime } from '../unsupported-runtime.js'
+import { unsupportedRuntime } from '../../common/unsupported-runtime.js'
 
 /**
  * Throws `ERR_UNSUPPORTED_RUNTIME`: a file store needs a file system.

@@ -3,7 +3,7 @@
 import { CredentialsError } from '../common/errors.js'
 
 // RS256 with a shorter modulus is below NIST SP 800-131A's floor, and Nebius refuses such keys anyway.
-export const minimumModulusLength = 2048
+const minimumModulusLength = 2048
 
 /**
  * The error for a key that cannot be used; the message says why and never includes key material.
@@ -45,7 +45,7 @@ export function requireRsa(type: string | undefined, modulusLength: number | und
 }
 
 /** The fields of an RSA private JWK (RFC 7518 §6.3); anything else (`use`, `key_ops`, `alg`) is left out. */
-export const rsaPrivateJwkFields = ['kty', 'n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const
+const rsaPrivateJwkFields = ['kty', 'n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const
 
 /**
  * Checks a parsed JWK before any runtime sees it, and returns only its RSA private fields.

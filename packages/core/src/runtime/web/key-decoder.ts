@@ -1,7 +1,7 @@
 // Web runtimes: WebCrypto imports unencrypted PKCS#8 (and PKCS#1, re-wrapped as PKCS#8 here) and JWK keys.
 // Decrypting a PEM needs node:crypto, so an encrypted key is refused with ERR_UNSUPPORTED_RUNTIME.
 import { CredentialsError } from '../../common/errors.js'
-import { invalidKey, requireRsa } from '../../keys/key-rules.js'
+import { invalidKey, requireRsa } from '../key-rules.js'
 import type { CryptoKey } from '../../common/types.js'
 import type * as Node from '../node/key-decoder.js'
 

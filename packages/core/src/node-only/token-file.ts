@@ -1,11 +1,11 @@
 import type { Stats } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
 import { CredentialsError, NebiusAuthError } from '../common/errors.js'
-import { tokenProblem } from './static-token.js'
+import { tokenProblem } from '../providers/static-token.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from '../common/types.js'
 import { concealToken } from '../common/sanitize.js'
 import { abortable, markHonoursSignal } from '../common/abortable.js'
-import { named } from './named.js'
+import { named } from '../providers/named.js'
 
 /**
  * Options of {@link tokenFile}.

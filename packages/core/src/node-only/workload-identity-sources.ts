@@ -1,10 +1,10 @@
 import type { CliProfile } from './cli-config.js'
 import { CredentialsError, credentialsUnavailable } from '../common/errors.js'
 import type { NebiusAuthEventListener } from '../common/events.js'
-import { federatedCredentials } from './federated-credentials.js'
-import { githubActionsToken } from './github-actions-token.js'
-import { impersonate } from './impersonate.js'
-import { closingAlso, named } from './named.js'
+import { federatedCredentials } from '../providers/federated-credentials.js'
+import { githubActionsToken } from '../providers/github-actions-token.js'
+import { impersonate } from '../providers/impersonate.js'
+import { closingAlso, named } from '../providers/named.js'
 import type { TokenProvider } from '../common/types.js'
 
 /*

@@ -4,16 +4,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { emitEvent, type NebiusAuthEvent } from './events.js'
+import type { NebiusAuthEvent } from '../common/events.js'
+import { emitEvent } from './emit-event.js'
 
 const run = promisify(execFile)
 let directory: string
 
 // util.debuglog reads NODE_DEBUG once at process start, so the debug output is checked in a child process
-// running the built module, which reaches util.debuglog through package.json's `#platform/*` (Node condition).
+// running the built module, which reaches util.debuglog through package.json's `#runtime/*` (Node condition).
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'nebius-events-'))
-  const built = new URL('../../dist/common/events.js', import.meta.url).href
+  const built = new URL('../../dist/runtime/emit-event.js', import.meta.url).href
   await writeFile(
     join(directory, 'emit.mjs'),
     `import { emitEvent } from ${JSON.stringify(built)}\n` +

@@ -4,7 +4,7 @@ import { CredentialsError } from '../common/errors.js'
 import type { NebiusAuthEventListener } from '../common/events.js'
 import type { TokenProvider } from '../common/types.js'
 import { parseEndpoint } from '../exchange/token-exchange.js'
-import { chain } from './chain.js'
+import { chain } from '../providers/chain.js'
 import {
   cliOnPathProvider,
   credentialsFileProvider,
@@ -13,8 +13,8 @@ import {
   profileProvider,
   type EnvironmentContext,
 } from './environment-sources.js'
-import { named } from './named.js'
-import { defaultMetadataEndpoint } from './vm-metadata.js'
+import { named } from '../providers/named.js'
+import { defaultMetadataEndpoint } from '../providers/vm-metadata.js'
 import { federatedFromEnvironment } from './workload-identity-sources.js'
 
 /**

@@ -3,8 +3,8 @@ import { link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'no
 import { dirname, resolve } from 'node:path'
 
 import { NebiusAuthError } from '../common/errors.js'
-import { readStoredToken } from './token-store.js'
-import type { StoredToken, TokenStore } from './token-store.js'
+import { readStoredToken } from '../cache/token-store.js'
+import type { StoredToken, TokenStore } from '../cache/token-store.js'
 import type { AccessToken } from '../common/types.js'
 
 /** Options of {@link fileStore}. */

@@ -1,5 +1,5 @@
 // What a Node-only function does on a web runtime: fail with one stable code, never with a missing module.
-import { CredentialsError } from '../common/errors.js'
+import { CredentialsError } from './errors.js'
 
 /**
  * The error for a Node-only feature called on a web runtime (Cloudflare Workers, Vercel's edge runtime, a

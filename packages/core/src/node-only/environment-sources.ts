@@ -7,10 +7,10 @@ import type { TokenProvider } from '../common/types.js'
 import type { CliProfile } from './cli-config.js'
 import { readCliConfig, selectProfile } from './cli-config.js'
 import { cliToken, findCliOnPath } from './cli-token.js'
-import { serviceAccount } from './service-account.js'
-import { staticToken, tokenProblem } from './static-token.js'
+import { serviceAccount } from '../providers/service-account.js'
+import { staticToken, tokenProblem } from '../providers/static-token.js'
 import { tokenFile } from './token-file.js'
-import { vmMetadata } from './vm-metadata.js'
+import { vmMetadata } from '../providers/vm-metadata.js'
 import {
   federatedFromProfile,
   withProfileImpersonation,

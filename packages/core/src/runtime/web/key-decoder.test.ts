@@ -3,7 +3,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, verify } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 
-import { rsaPrivateJwk } from '../../keys/key-rules.js'
+import { rsaPrivateJwk } from '../key-rules.js'
 import type { CryptoKey } from '../../common/types.js'
 import {
   ecPkcs8Pem,

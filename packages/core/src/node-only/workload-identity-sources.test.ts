@@ -11,7 +11,7 @@ import {
   tokenResponse,
   type TestServer,
 } from '../exchange/exchange-server.test-support.js'
-import { externalJwt } from './external-jwt.test-support.js'
+import { externalJwt } from '../providers/external-jwt.test-support.js'
 import { fromEnvironment } from './from-environment.js'
 
 const userToken = 'v1.user.dXNlci1zaWduYXR1cmUtc2VjcmV0LXBhcnQ'

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 
 import { fromEnvironment } from './from-environment.js'
 import type { TokenProvider } from '../common/types.js'
-import { closingAlso, named } from './named.js'
+import { closingAlso, named } from '../providers/named.js'
 
 // The variables fromEnvironment reads (HOME and PATH included: they decide which files and CLI it finds).
 const environmentNames = [

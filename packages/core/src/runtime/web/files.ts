@@ -1,23 +1,11 @@
-// Web runtimes have no file system: reading a key or credentials file fails with ERR_UNSUPPORTED_RUNTIME.
+// Web runtimes have no file system: reading a key, credentials or token file fails with
+// ERR_UNSUPPORTED_RUNTIME.
 import type * as Node from '../node/files.js'
-import { unsupportedRuntime } from '../unsupported-runtime.js'
+import { unsupportedRuntime } from '../../common/unsupported-runtime.js'
 
 /**
- * Rejects with `ERR_UNSUPPORTED_RUNTIME`: there are no files to read here.
- *
- * @example
- * ```ts
- * await readCredentialsFile('credentials.json') // rejects on Cloudflare Workers
- * ```
- */
-export const readCredentialsFile: typeof Node.readCredentialsFile = async () => {
-  await Promise.resolve()
-  throw unsupportedRuntime('readCredentialsFile() reads a file')
-}
-
-/**
- * Rejects with `ERR_UNSUPPORTED_RUNTIME`: `serviceAccount({ privateKeyFile })` and `{ credentialsFile }`
- * need files.
+ * Rejects with `ERR_UNSUPPORTED_RUNTIME`: `readCredentialsFile()`, `serviceAccount({ privateKeyFile })`
+ * and `{ credentialsFile }` need files.
  *
  * @example
  * ```ts

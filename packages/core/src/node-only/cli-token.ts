@@ -4,9 +4,9 @@ import { access, stat } from 'node:fs/promises'
 import { delimiter, isAbsolute, join } from 'node:path'
 import { CredentialsError } from '../common/errors.js'
 import { sanitizeToken } from '../common/sanitize.js'
-import { tokenProblem } from './static-token.js'
-import { cached, cacheOptionsIn, type CachedOptions } from './cached.js'
-import { named } from './named.js'
+import { tokenProblem } from '../providers/static-token.js'
+import { cached, cacheOptionsIn, type CachedOptions } from '../providers/cached.js'
+import { named } from '../providers/named.js'
 import type { AccessToken, TokenProvider } from '../common/types.js'
 
 /**

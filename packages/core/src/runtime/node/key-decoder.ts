@@ -1,7 +1,7 @@
 // Node, Bun and Deno: node:crypto reads every PEM form, encrypted ones included, into a KeyObject.
 import { createPrivateKey, type KeyObject as NodeKeyObject } from 'node:crypto'
 
-import { invalidKey, requireRsa } from '../../keys/key-rules.js'
+import { invalidKey, requireRsa } from '../key-rules.js'
 import type { CryptoKey, KeyObject } from '../../common/types.js'
 
 /** A private-key PEM block as private-key.ts found it. */

@@ -1,6 +1,6 @@
 /** Warm getToken against the floor, and signAssertion against bare node:crypto signing. */
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto'
-import { cachedProvider, importPrivateKey, signAssertion } from '@nebius-auth/core'
+import { cachedProvider, importPrivateKey, signAssertion } from '@nebius-auth/core/advanced'
 import { batchMicroseconds, interleave, pairedCalls, type Comparison } from './interleave.js'
 
 const twelveHours = 12 * 3600_000

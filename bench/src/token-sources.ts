@@ -3,7 +3,8 @@
  * provider an adapter falls back to when it is given none. Both hand out the same token, so the harness
  * can check that every arm sends it.
  */
-import { cachedProvider, defaultProvider, type TokenProvider } from '@nebius-auth/core'
+import { defaultProvider, type TokenProvider } from '@nebius-auth/core'
+import { cachedProvider } from '@nebius-auth/core/advanced'
 
 export const benchToken = 'v1.bench.token'
 

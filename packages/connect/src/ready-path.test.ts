@@ -3,7 +3,8 @@
  * only a cold provider makes a call wait. The retry after Unauthenticated works from either path.
  */
 import { Code, createClient } from '@connectrpc/connect'
-import { cachedProvider, type AccessToken, type GetTokenOptions, type TokenProvider } from '@nebius-auth/core'
+import { type AccessToken, type GetTokenOptions, type TokenProvider } from '@nebius-auth/core'
+import { cachedProvider } from '@nebius-auth/core/advanced'
 import {
   authorizationsFor,
   startGrpcEmulatorContext,

@@ -7,67 +7,92 @@ describe('@nebius-auth/core entry', () => {
       'CredentialsError',
       'NebiusAuthError',
       'TokenExchangeError',
-      'assertionAudience',
       'cached',
-      'cachedProvider',
       'chain',
       'cliProfile',
       'cliToken',
       'credentialsUnavailable',
-      'defaultExchangeEndpoint',
-      'defaultMetadataEndpoint',
       'defaultNebiusOrigins',
       'defaultProvider',
-      'exchangeToken',
       'federatedCredentials',
       'fileStore',
       'findNebiusAuthError',
       'fromEnvironment',
       'githubActionsToken',
       'impersonate',
-      'importPrivateKey',
-      'jwtTokenType',
       'named',
-      'parseCredentials',
-      'readCredentialsFile',
       'sanitizeToken',
       'serviceAccount',
-      'signAssertion',
       'staticToken',
-      'subjectIdentifierTokenType',
       'tokenFile',
       'vmMetadata',
     ])
   })
 
-  it('exports every function of the public contract (docs/ARCHITECTURE.md) as a function', async () => {
+  it('exports every provider, combinator and helper of the public contract as a function', async () => {
     const entry: Record<string, unknown> = await import('@nebius-auth/core')
     const designed = [
+      'serviceAccount',
+      'staticToken',
+      'tokenFile',
+      'cliToken',
+      'cliProfile',
+      'vmMetadata',
+      'fromEnvironment',
+      'defaultProvider',
+      'federatedCredentials',
+      'githubActionsToken',
+      'impersonate',
+      'cached',
+      'chain',
+      'named',
+      'fileStore',
+      'sanitizeToken',
+      'credentialsUnavailable',
+      'findNebiusAuthError',
+    ]
+    for (const name of designed) expect(typeof entry[name], name).toBe('function')
+  })
+
+  it('keeps the adapter plumbing and the building blocks off the root export', async () => {
+    const entry: Record<string, unknown> = await import('@nebius-auth/core')
+    for (const name of [
+      'bearer',
+      'createRequestAuthorizer',
+      'isLoopbackHost',
+      'signAssertion',
+      'cachedProvider',
+    ]) {
+      expect(entry[name], name).toBeUndefined()
+    }
+  })
+})
+
+describe('@nebius-auth/core/advanced entry', () => {
+  it('exports exactly the building blocks under the providers', async () => {
+    const entry: Record<string, unknown> = await import('@nebius-auth/core/advanced')
+    expect(Object.keys(entry).sort()).toEqual([
+      'assertionAudience',
+      'cachedProvider',
+      'defaultExchangeEndpoint',
+      'defaultMetadataEndpoint',
+      'exchangeToken',
+      'importPrivateKey',
+      'jwtTokenType',
+      'parseCredentials',
+      'readCredentialsFile',
+      'signAssertion',
+      'subjectIdentifierTokenType',
+    ])
+    for (const name of [
       'importPrivateKey',
       'parseCredentials',
       'readCredentialsFile',
       'signAssertion',
       'exchangeToken',
       'cachedProvider',
-      'serviceAccount',
-      'staticToken',
-      'tokenFile',
-      'cliToken',
-      'vmMetadata',
-      'fromEnvironment',
-      'fileStore',
-      'sanitizeToken',
-      'federatedCredentials',
-      'githubActionsToken',
-      'impersonate',
-    ]
-    for (const name of designed) expect(typeof entry[name], name).toBe('function')
-  })
-
-  it('keeps the adapter plumbing off the root export', async () => {
-    const entry: Record<string, unknown> = await import('@nebius-auth/core')
-    for (const name of ['bearer', 'createRequestAuthorizer', 'createOriginMatcher', 'isLoopbackHost']) {
-      expect(entry[name], name).toBeUndefined()
+    ]) {
+      expect(typeof entry[name], name).toBe('function')
     }
   })
 })

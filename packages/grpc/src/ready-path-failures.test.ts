@@ -5,7 +5,8 @@
  */
 import { inspect } from 'node:util'
 
-import { cachedProvider, type AccessToken, type TokenProvider } from '@nebius-auth/core'
+import { type AccessToken, type TokenProvider } from '@nebius-auth/core'
+import { cachedProvider } from '@nebius-auth/core/advanced'
 import { secretPart } from '@nebius-auth/adapter-fixtures'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 

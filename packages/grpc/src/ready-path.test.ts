@@ -4,7 +4,8 @@
  * unary call or an unanswered server stream, none for streams of requests, the caller's own authorization
  * left alone, and the caller's metadata never left holding our token.
  */
-import { cachedProvider, type AccessToken, type GetTokenOptions, type TokenProvider } from '@nebius-auth/core'
+import { type AccessToken, type GetTokenOptions, type TokenProvider } from '@nebius-auth/core'
+import { cachedProvider } from '@nebius-auth/core/advanced'
 import { startGrpcEmulatorContext, type GrpcEmulatorContext } from '@nebius-auth/adapter-fixtures'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 

@@ -8,12 +8,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 
 import {
-  cachedProvider,
   CredentialsError,
   serviceAccount,
   type AccessToken,
   type TokenProvider,
 } from '@nebius-auth/core'
+import { cachedProvider } from '@nebius-auth/core/advanced'
 import { startEmulator, type Emulator, type EmulatorGrpc } from '@nebius-auth/emulator'
 
 // One key pair per test file: 2048 bits keeps generation fast, and registering it on each fresh emulator

@@ -4,7 +4,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto'
 
-import { importPrivateKey, parseCredentials } from '@nebius-auth/core'
+import { importPrivateKey, parseCredentials } from '@nebius-auth/core/advanced'
 import fc from 'fast-check'
 import { afterAll, it } from 'vitest'
 

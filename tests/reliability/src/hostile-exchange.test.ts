@@ -4,7 +4,8 @@
  */
 import { inspect } from 'node:util'
 
-import { exchangeToken, NebiusAuthError } from '@nebius-auth/core'
+import { NebiusAuthError } from '@nebius-auth/core'
+import { exchangeToken } from '@nebius-auth/core/advanced'
 import fc from 'fast-check'
 import { afterAll, expect, it } from 'vitest'
 

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
 
-import { cachedProvider, staticToken, tokenFile, type AccessToken } from '@nebius-auth/core'
+import { staticToken, tokenFile, type AccessToken } from '@nebius-auth/core'
+import { cachedProvider } from '@nebius-auth/core/advanced'
 import { afterAll, expect, it } from 'vitest'
 
 import { registerSecrets } from './support/collector.js'

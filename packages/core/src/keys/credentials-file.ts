@@ -1,6 +1,7 @@
-import { readSecretFile, type ReadSecretFileOptions } from '#runtime/files'
+import { readSecretFile } from '#runtime/files'
 
 import { CredentialsError } from '../common/errors.js'
+import type { NebiusAuthEventListener } from '../common/events.js'
 import { parseCredentials } from './parse-credentials.js'
 import type { ServiceAccountKey } from '../common/types.js'
 
@@ -17,7 +18,10 @@ import type { ServiceAccountKey } from '../common/types.js'
  * const key = await readCredentialsFile('credentials.json', options)
  * ```
  */
-export type ReadCredentialsFileOptions = ReadSecretFileOptions
+export interface ReadCredentialsFileOptions {
+  /** Receives an `insecure-file-permissions` event when group or others may read the file. */
+  onEvent?: NebiusAuthEventListener
+}
 
 /**
  * Reads and parses a credentials file (see {@link parseCredentials}). A missing or unreadable file is

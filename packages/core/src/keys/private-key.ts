@@ -84,7 +84,7 @@ function parseJwk(text: string): Record<string, string> {
  * web runtime (Cloudflare Workers, Vercel's edge runtime) it fails with `ERR_UNSUPPORTED_RUNTIME`.
  *
  * Rejects EC and Ed25519 keys, public keys, certificates, RSA keys under 2048 bits, a missing or wrong
- * passphrase, and anything else that is not such a key, with a {@link CredentialsError} whose code is
+ * passphrase, and anything else that is not such a key, with a `CredentialsError` whose code is
  * `ERR_KEY_INVALID`. Messages say what is wrong and never include the key.
  *
  * @param pem - The PEM text, or a JWK's JSON text.

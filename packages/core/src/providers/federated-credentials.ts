@@ -27,7 +27,7 @@ export interface FederatedCredentialsOptions extends CachedOptions {
   serviceAccountId: string
   /**
    * The external OIDC JWT, or a function that returns one (called for every exchange, and once more when
-   * what it returned is expired or about to expire), such as {@link githubActionsToken}'s.
+   * what it returned is expired or about to expire), such as `githubActionsToken()`'s.
    */
   token?: string | (() => string | Promise<string>)
   /** A file holding the external JWT, re-read for every exchange (Kubernetes rotates projected tokens). */

@@ -6,16 +6,15 @@
  */
 import { KeyObject } from 'node:crypto'
 
+import { type AccessToken, type TokenProvider } from '@nebius-auth/core'
 import {
   cachedProvider,
   exchangeToken,
   importPrivateKey,
   signAssertion,
-  type AccessToken,
   type CacheOptions,
   type ServiceAccountKey,
-  type TokenProvider,
-} from '@nebius-auth/core'
+} from '@nebius-auth/core/advanced'
 import { startEmulator, type Emulator } from '@nebius-auth/emulator'
 
 import { pemSecrets, recordError, recordEvent, registerSecrets, tokenSecrets } from './collector.js'

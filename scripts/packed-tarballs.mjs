@@ -133,6 +133,7 @@ const app = `import axios from 'axios'
 import got from 'got'
 import ky from 'ky'
 import { defaultProvider, findNebiusAuthError, staticToken, type TokenProvider } from '@nebius-auth/core'
+import { cachedProvider, type ServiceAccountOptions } from '@nebius-auth/core/advanced'
 import { withNebiusAuth as withAxios } from '@nebius-auth/axios'
 import { nebiusAuthHooks as gotHooks, withNebiusAuth as withGot } from '@nebius-auth/got'
 import { nebiusAuthHooks as kyHooks, withNebiusAuth as withKy } from '@nebius-auth/ky'
@@ -148,6 +149,10 @@ const kyWithHooks = ky.create({ hooks: kyHooks({ provider }) })
 const nebiusFetch: typeof fetch = withFetch(fetch, { provider, origins: ['https://*.nebius.cloud'] })
 const code: string | undefined = findNebiusAuthError(new Error('x'))?.code
 defaultProvider().close()
+const options: ServiceAccountOptions = { credentialsFile: 'credentials.json' }
+const raw = cachedProvider(async () => ({ token: 'v1.a.b', expiresAt: Date.now() + 60_000 }))
+raw.close()
+export { options }
 export { api, sameApi, kyApi, kyWithHooks, nebiusFetch, code }
 export { gotApi, gotWithHooks }
 `
@@ -169,7 +174,7 @@ const settings = [
   { name: 'bundler', file: 'app.ts', options: { module: 'esnext', moduleResolution: 'bundler' } },
   // got publishes its types only through package.json `exports`, which node10 resolution does not read, so
   // got cannot be used under node10 at all (its own import fails). Core's declarations resolve there: its
-  // `adapter` subpath through `typesVersions`, and no `#runtime/*` or `#platform/*` specifier
+  // `advanced` and `adapter` subpaths through `typesVersions`, and no `#runtime/*` or `#platform/*` specifier
   // is left in them.
   {
     name: 'node10 (without got)',

@@ -10,7 +10,7 @@ import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 
 const run = promisify(execFile)
-const coreURL = pathToFileURL(fileURLToPath(new URL('../dist/index.js', import.meta.url))).href
+const coreURL = pathToFileURL(fileURLToPath(new URL('../dist/advanced.js', import.meta.url))).href
 const adapterKitURL = pathToFileURL(fileURLToPath(new URL('../dist/adapter/index.js', import.meta.url))).href
 
 // The secret exists only inside `use()`; outside it, only its hex form is kept, so finding the secret in

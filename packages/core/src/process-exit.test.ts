@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 
 import { afterEach, describe, expect, it } from 'vitest'
 
-const coreURL = pathToFileURL(fileURLToPath(new URL('../dist/index.js', import.meta.url))).href
+const coreURL = pathToFileURL(fileURLToPath(new URL('../dist/advanced.js', import.meta.url))).href
 const servers: Server[] = []
 
 afterEach(async () => {

@@ -19,7 +19,7 @@ const coreLayers = [
 ]
 // Only these may import node:* (everything else runs unchanged on Workers, the edge runtime and browsers).
 const nodeFolders = ['runtime/node', 'node-only']
-// `#platform/*` picks the Node wing or its web stand-ins: only the top (the adapter kit, the entry point) asks.
+// `#platform/*` picks the Node wing or its web stand-ins: only the top (the adapter kit, the entry points) asks.
 const platformUsers = ['adapter']
 
 function coreBoundaries(folder, { allowNode }) {
@@ -29,7 +29,7 @@ function coreBoundaries(folder, { allowNode }) {
     layer === 'common'
       ? { regex: '^(\\.\\./|#)', message: 'common/ is the bottom layer: it imports nothing of ours.' }
       : {
-          regex: `^(\\.\\./)+(${[...later, 'index\\.js'].join('|')})`,
+          regex: `^(\\.\\./)+(${[...later, 'index\\.js', 'advanced\\.js'].join('|')})`,
           message: `${layer}/ may import only ${coreLayers.slice(0, coreLayers.indexOf(layer) + 1).join(', ')} (see coreLayers in eslint.config.js).`,
         },
   ]

@@ -31,6 +31,7 @@ describe("core's layers", () => {
     ['providers', "import { fromEnvironment } from '#platform/providers'", '#platform/* is for the top'],
     ['runtime/web', "import { signAssertion } from '../../keys/rs256-signer.js'", 'runtime/ may import only'],
     ['node-only', "export { serviceAccount } from '../index.js'", 'node-only/ may import only'],
+    ['cache', "import { signAssertion } from '../advanced.js'", 'cache/ may import only'],
     ['keys', "import { readFile } from 'node:fs/promises'", 'node:* belongs in'],
     ['runtime/web', "import { createPrivateKey } from 'node:crypto'", 'node:* belongs in'],
   ])('refuses a wrong-way import planted in %s/: %s', async (folder, source, expected) => {

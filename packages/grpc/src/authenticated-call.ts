@@ -1,9 +1,9 @@
 /**
  * One gRPC call that carries our token, set up one of two ways.
  *
- * Ready (the provider's token is fresh, `peekToken()`): the plain grpc-js shape, one InterceptingCall over
- * the call grpc-js made, the token set on the caller's metadata as it starts; no promise, timer, copy or
- * queue. Server streams are the exception: a retry's attempt needs the caller's later reads, which an
+ * Ready (the provider's token is fresh, `peekToken()`; ready-call.ts): the plain grpc-js shape, one
+ * InterceptingCall over the call grpc-js made, the token set on the caller's metadata as it starts; no
+ * promise, timer, copy or queue, and the retry's machinery only once a refusal comes. Server streams are the exception: a retry's attempt needs the caller's later reads, which an
  * InterceptingCall hands only to the call it wraps, so they go through the switchboard, started at once.
  *
  * Waiting (nothing cached, a refresh due): grpc-js interceptors normally wrap a call made up front; this one
@@ -14,65 +14,13 @@
  * Both keep the rules of call-attempts.ts: one retry after UNAUTHENTICATED for a replayable call, tokens
  * redacted from the status, every failure a status.
  */
-import { InterceptingCall, status as GrpcStatus, type Requester } from '@grpc/grpc-js'
+import { InterceptingCall } from '@grpc/grpc-js'
 
 import { callAttempts, type Attempt, type CallPlan } from './call-attempts.js'
-import { localStatus, tokenFailureStatus } from './call-failure.js'
+import { tokenFailureStatus } from './call-failure.js'
+import { readyCall } from './ready-call.js'
 
 export type { CallPlan } from './call-attempts.js'
-
-/** grpc-js's client cancels with this status; a requester's cancel hook is not told which. */
-const CANCELLED_ON_CLIENT = 'Cancelled on client'
-
-/**
- * The ready shape: `first` is the call grpc-js made, started with `token` on the caller's metadata. Only a
- * unary call hooks its messages, half-close and cancel: should it be retried, they belong to the retry's
- * attempt. A stream of requests is never retried, so it needs nothing but `start`.
- */
-function readyCall(plan: CallPlan, first: Attempt, token: string): InterceptingCall {
-  const attempts = callAttempts(plan)
-  const requester: Requester = {
-    start(metadata, listener, next) {
-      attempts.begin(listener, metadata)
-      // A caller's own authorization is theirs: sent as it is, never refreshed or retried. Ours is never
-      // left on the caller's metadata, so whatever is there is theirs.
-      const own = metadata.get('authorization').length > 0
-      if (!own && !attempts.authorize(metadata, token)) {
-        first.cancelWithStatus(GrpcStatus.CANCELLED, 'nebius-auth: the call could not be started')
-        return
-      }
-      try {
-        next(metadata, attempts.adopt(own ? undefined : token))
-      } catch {
-        // Nothing grpc-js documents, but a throw here must end the call, not reach the caller's code.
-        attempts.finish(localStatus(GrpcStatus.UNAVAILABLE, 'nebius-auth: the call could not be started'))
-        try {
-          first.cancelWithStatus(GrpcStatus.CANCELLED, 'nebius-auth: the call could not be started')
-        } catch {
-          // Already ended.
-        }
-      } finally {
-        // grpc-js copied the metadata as the call started: the caller's object is theirs again.
-        if (!own) metadata.remove('authorization')
-      }
-    },
-  }
-  if (!plan.options.method_definition.requestStream) {
-    requester.sendMessage = (message, next) => {
-      attempts.send({}, message)
-      if (attempts.onFirst) next(message)
-    }
-    requester.halfClose = (next) => {
-      attempts.halfClose()
-      if (attempts.onFirst) next()
-    }
-    requester.cancel = (next) => {
-      if (attempts.onFirst) next()
-      else attempts.cancel(GrpcStatus.CANCELLED, CANCELLED_ON_CLIENT)
-    }
-  }
-  return new InterceptingCall(first, requester)
-}
 
 /** The switchboard shape: each attempt made when its token is there, `token` at once when it already is. */
 function routedCall(plan: CallPlan, token: string | undefined): InterceptingCall {

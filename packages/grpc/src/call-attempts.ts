@@ -23,7 +23,7 @@ import {
   type NextCall,
   type StatusObject,
 } from '@grpc/grpc-js'
-import { bearer, type RecentTokens, type RequestAuthorizer } from '@nebius-auth/core/adapter'
+import { type RecentTokens, type RequestAuthorizer } from '@nebius-auth/core/adapter'
 
 import { localStatus } from './call-failure.js'
 import { redactStatus } from './token-redaction.js'
@@ -41,6 +41,26 @@ export interface CallPlan {
   readonly nextCall: NextCall
   /** Tokens this adapter sent lately, for redacting a foreign provider's failure. */
   readonly recent: RecentTokens
+  /** `Bearer <token>`, remembered for the last token (see ready-call.ts's `bearerMemo`). */
+  readonly bearer: (token: string) => string
+}
+
+/** A first attempt the ready path made and our token was refused on; see {@link CallAttempts.takeOver}. */
+export interface RefusedFirst {
+  readonly listener: InterceptingListener
+  readonly metadata: Metadata
+  /** The token the attempt carried. */
+  readonly token: string
+  /** The request message, when the caller sent one (`hasRequest`). */
+  readonly hasRequest: boolean
+  readonly request: unknown
+  readonly halfClosed: boolean
+  /** What the attempt received before its status and held back: its headers, its one message. */
+  readonly heldMetadata: Metadata | undefined
+  readonly holdsMessage: boolean
+  readonly heldMessage: unknown
+  /** The refusal: UNAUTHENTICATED. */
+  readonly status: StatusObject
 }
 
 /** setTimeout cannot wait longer than 2^31 - 1 ms; a deadline further away is treated as none. */
@@ -67,20 +87,14 @@ export interface CallAttempts {
   cancel(code: GrpcStatus, details: string): void
   /** Binds the call to the caller's listener and metadata, as `start` hands them over. */
   begin(listener: InterceptingListener, metadata: Metadata): void
-  /**
-   * Sets `authorization: Bearer <token>` on `metadata`, remembering the token as sent. False when
-   * grpc-js refuses the value: the call has then ended with INTERNAL, the token shown nowhere.
-   */
-  authorize(metadata: Metadata, token: string): boolean
   /** Makes an attempt through the switchboard: with `token`, or as the caller sent it (`undefined`). */
   startAttempt(token: string | undefined, refused?: () => void): void
   /**
-   * Counts an attempt made elsewhere as the first (the fast path's, made before `start`), and returns the
-   * listener to start it with. `token` is what it carries, already passed to {@link authorize}.
+   * Takes over a call whose first attempt the ready path made (ready-call.ts) once its token was refused:
+   * that attempt counts as the first, and what it received is handed to this call's hold-back, so the
+   * refusal is retried (or delivered) by the rules here. Used instead of {@link begin}.
    */
-  adopt(token: string | undefined): InterceptingListener
-  /** True while the adopted first attempt carries the call: from {@link adopt} until its status came. */
-  readonly onFirst: boolean
+  takeOver(first: RefusedFirst): void
   /** From now on, a deadline that passes while no attempt is on the wire ends the call. */
   watchDeadline(): void
   /** Ends the call with `status`, redacted; only the first end counts. */
@@ -102,7 +116,14 @@ export interface CallAttempts {
  * })
  * ```
  */
-export function callAttempts({ authorizer, origin, options, nextCall, recent }: CallPlan): CallAttempts {
+export function callAttempts({
+  authorizer,
+  origin,
+  options,
+  nextCall,
+  recent,
+  bearer,
+}: CallPlan): CallAttempts {
   // Unary and server-streaming calls send one message and half-close: they can be sent again as they were.
   const replayable = !options.method_definition.requestStream
   const streamingResponse = options.method_definition.responseStream
@@ -113,7 +134,6 @@ export function callAttempts({ authorizer, origin, options, nextCall, recent }: 
   /** The attempt the switchboard made and routes to; undefined while none is on the wire. */
   let attempt: Attempt | undefined
   let attemptCount = 0
-  let firstLive = false
   let hasRequest = false
   let request: unknown
   /** Messages written before the first attempt exists (the token is still on its way). */
@@ -128,7 +148,6 @@ export function callAttempts({ authorizer, origin, options, nextCall, recent }: 
   const finish = (status: StatusObject): void => {
     if (done) return
     done = true
-    firstLive = false
     clearTimeout(deadlineTimer)
     const shown =
       status.code === GrpcStatus.OK || sentTokens.length === 0 ? status : redactStatus(status, sentTokens)
@@ -142,7 +161,7 @@ export function callAttempts({ authorizer, origin, options, nextCall, recent }: 
     deadlineTimer = setTimeout(
       () => {
         // Only while no attempt is on the wire: an attempt has the deadline too and ends itself.
-        if (attempt === undefined && !firstLive) {
+        if (attempt === undefined) {
           finish(
             localStatus(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded while waiting for an access token'),
           )
@@ -152,6 +171,10 @@ export function callAttempts({ authorizer, origin, options, nextCall, recent }: 
     )
   }
 
+  /**
+   * Sets `authorization: Bearer <token>` on `metadata`, remembering the token as sent. False when grpc-js
+   * refuses the value: the call has then ended with INTERNAL, the token shown nowhere.
+   */
   const authorize = (metadata: Metadata, token: string): boolean => {
     try {
       metadata.set('authorization', bearer(token))
@@ -201,7 +224,6 @@ export function callAttempts({ authorizer, origin, options, nextCall, recent }: 
         upper?.onReceiveMessage(message)
       },
       onReceiveStatus(status) {
-        if (first) firstLive = false
         const deliver = (): void => {
           if (done) return
           release()
@@ -325,15 +347,19 @@ export function callAttempts({ authorizer, origin, options, nextCall, recent }: 
       upper = listener
       requestMetadata = metadata
     },
-    authorize,
     startAttempt,
-    adopt(token) {
-      attemptCount += 1
-      firstLive = true
-      return attemptListener(token, true)
-    },
-    get onFirst() {
-      return firstLive
+    takeOver(first) {
+      upper = first.listener
+      requestMetadata = first.metadata
+      attemptCount = 1
+      sentTokens.push(first.token)
+      hasRequest = first.hasRequest
+      request = first.request
+      halfClosed = first.halfClosed
+      const listener = attemptListener(first.token, true)
+      if (first.heldMetadata !== undefined) listener.onReceiveMetadata(first.heldMetadata)
+      if (first.holdsMessage) listener.onReceiveMessage(first.heldMessage)
+      listener.onReceiveStatus(first.status)
     },
     watchDeadline,
     finish,

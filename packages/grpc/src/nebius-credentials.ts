@@ -22,6 +22,7 @@ import {
 import { authenticatedCall } from './authenticated-call.js'
 import { channelTrust, type ChannelTrust } from './channel-trust.js'
 import { outsideOriginHint } from './outside-origin-hint.js'
+import { bearerMemo } from './ready-call.js'
 
 /**
  * Options of {@link nebiusCredentials}: the adapters' options plus the channel's own.
@@ -141,6 +142,7 @@ export function nebiusCredentials(options: NebiusGrpcOptions = {}): [ChannelCred
   const authorizer = createRequestAuthorizer(followingProfile(authOptions), { client: 'grpc-js' })
   const recent = recentTokens()
   const hint = outsideOriginHint()
+  const bearer = bearerMemo()
   /** Channels made by our factory, with what their target and real credentials allow. */
   const trusted = new WeakMap<ClientChannel, ChannelTrust>()
   const verdicts = new WeakMap<ClientChannel, Verdict>()
@@ -182,7 +184,7 @@ export function nebiusCredentials(options: NebiusGrpcOptions = {}): [ChannelCred
     const marks = callOptions as MarkedOptions
     const origin = marks[CHANNEL_ORIGIN]
     if (origin !== undefined)
-      return authenticatedCall({ authorizer, origin, options: callOptions, nextCall, recent })
+      return authenticatedCall({ authorizer, origin, options: callOptions, nextCall, recent, bearer })
     const outside = marks[OUTSIDE_ORIGIN]
     return outside === undefined
       ? new InterceptingCall(nextCall(callOptions))
@@ -210,6 +212,12 @@ export function nebiusCredentials(options: NebiusGrpcOptions = {}): [ChannelCred
         callOptions.interceptor_providers.length > 0
       ) {
         callOptions.interceptor_providers = [...callOptions.interceptor_providers, () => interceptor]
+      }
+      // grpc-js makes the call's properties afresh for every call: ours to fill in, no copy needed. What
+      // another transformer returned may be an object it keeps, so that one is copied.
+      if (transformed === properties) {
+        properties.callOptions = callOptions
+        return properties
       }
       return { ...transformed, callOptions }
     },

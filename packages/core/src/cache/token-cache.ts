@@ -1,55 +1,17 @@
 import { markHonoursSignal } from '../common/abortable.js'
-import { NebiusAuthError, providerClosedError, type NebiusAuthErrorCode } from '../common/errors.js'
-import type { NebiusAuthEvent } from '../common/events.js'
+import { providerClosedError } from '../common/errors.js'
 import { emitEvent } from '../runtime/emit-event.js'
 import { forgetRedaction } from '../common/redaction-memo.js'
-import { backoffDelay } from '../common/retry-policy.js'
 import type { AccessToken, GetTokenOptions, TokenProvider } from '../common/types.js'
 import { resolveCacheOptions, type CacheOptions, type ResolvedCacheOptions } from './cache-options.js'
-import {
-  closed,
-  dropped,
-  empty,
-  failed,
-  heldToken,
-  started,
-  succeeded,
-  wakeAt,
-  type CacheState,
-  type Held,
-  type Idle,
-} from './cache-state.js'
-import { refreshTimer, type RefreshTimer } from './refresh-timer.js'
-import { createFlight, endFlight, runFlight, waitFor, type Flight, type Waiters } from './single-flight.js'
-import { obtainedAtOf, storeExchange } from './store-exchange.js'
-import { validateToken } from './token-validation.js'
+import { enter, type Cache, type RefreshReason, type TokenSource } from './cache-record.js'
+import { closed, dropped, empty, type CacheState } from './cache-state.js'
+import { serveStale, startFlight, wait } from './flights.js'
+import { refreshTimer } from './refresh-timer.js'
+import { endFlight } from './single-flight.js'
+import { storeExchange } from './store-exchange.js'
 
 export type { CacheOptions } from './cache-options.js'
-
-type RefreshReason = Extract<NebiusAuthEvent, { type: 'refresh-started' }>['reason']
-type TokenSource = (signal: AbortSignal) => Promise<AccessToken>
-
-/** Everything one cached provider keeps. Its state machine is `state` (cache-state.ts); the rest serves it. */
-interface Cache {
-  readonly options: ResolvedCacheOptions
-  /** Sends an event; every event says which provider sent it, when it has a name. */
-  readonly emit: (event: NebiusAuthEvent) => void
-  /** `fetchToken`, or with a store, `fetchToken` behind the store's read, lease and write-back. */
-  readonly source: TokenSource
-  /** Whether `source` goes through a store, whose tokens say when their own exchange started. */
-  readonly shared: boolean
-  readonly timer: RefreshTimer
-  readonly waiters: Waiters
-  /** Tokens refused by the server, with their expiry, so a source returning one again is not believed. */
-  readonly rejectedTokens: Map<string, number>
-  state: CacheState
-  /** Flights started so far: the generation of the latest. */
-  flights: number
-  /** The generation of the flight whose token was taken last; 0 before the first token. */
-  installed: number
-  /** Whether the current failure was reported as `stale-token-served` already: once per failed attempt. */
-  staleReported: boolean
-}
 
 /**
  * Wraps a token source in an expiry-aware cache: one exchange at a time, background refresh once
@@ -197,14 +159,6 @@ function answer(
   }
 }
 
-/** Enters `next` and sets the refresh timer to what that state waits for. */
-function enter(cache: Cache, next: CacheState): void {
-  cache.state = next
-  const at = wakeAt(next)
-  if (at === undefined) cache.timer.clear()
-  else cache.timer.set(at)
-}
-
 /** The refresh timer woke: a held token that no flight is refreshing may be due for a refresh or expired. */
 function onTimer(cache: Cache): void {
   const { state } = cache
@@ -216,100 +170,6 @@ function onTimer(cache: Cache): void {
   else if (time < held.refreshAt) cache.timer.set(held.refreshAt)
   else if (state.name === 'stale' && time < state.failure.retryAt) cache.timer.set(state.failure.retryAt)
   else startFlight(cache, state, 'background')
-}
-
-/**
- * The one path that obtains a token. With a store, `source` reads the store, takes its lease, fetches
- * and writes back (store-exchange.ts); everything else in the cache stays as it is.
- */
-function startFlight(cache: Cache, state: Idle, reason: RefreshReason): Flight {
-  const flight = createFlight(++cache.flights)
-  // Whatever the flight ends in sets the timer again; until then it has nothing to do.
-  enter(cache, started(state, flight))
-  const startedAt = cache.options.now()
-  cache.emit({ type: 'refresh-started', reason })
-  runFlight(
-    flight,
-    cache.source,
-    cache.options.refreshTimeout,
-    (value) => {
-      succeed(cache, flight, startedAt, value)
-    },
-    (error) => {
-      fail(cache, flight, startedAt, error)
-    },
-  )
-  return flight
-}
-
-function succeed(cache: Cache, flight: Flight, startedAt: number, value: unknown): void {
-  if (cache.state.name === 'closed') return
-  const finishedAt = cache.options.now()
-  let token: AccessToken
-  try {
-    token = validateToken(value, finishedAt, cache.rejectedTokens)
-  } catch (error) {
-    fail(cache, flight, startedAt, error)
-    return
-  }
-  // A given-up flight that still delivers may fill the cache, but never replaces a newer token.
-  if (flight.generation < cache.installed) {
-    endFlight(flight)
-    return
-  }
-  // A shared token's refresh point comes from its own exchange, so the fleet refreshes it once, together.
-  const obtainedAt = cache.shared ? obtainedAtOf(value, startedAt, finishedAt) : startedAt
-  const { refreshRatio, expiryMargin } = cache.options
-  cache.installed = flight.generation
-  enter(cache, succeeded(cache.state, flight, heldToken(token, obtainedAt, refreshRatio, expiryMargin)))
-  endFlight(flight)
-  cache.emit({ type: 'refresh-succeeded', expiresAt: token.expiresAt, duration: finishedAt - startedAt })
-}
-
-function fail(cache: Cache, flight: Flight, startedAt: number, error: unknown): void {
-  const { state } = cache
-  // A given-up flight already counted as a failure; its late outcome must not count twice.
-  if (state.name !== 'refreshing' || state.flight !== flight) return
-  const finishedAt = cache.options.now()
-  // Callers always get an Error with a code to branch on, even from a source that rejects with a string.
-  const reason =
-    error instanceof Error ? error : new NebiusAuthError('ERR_UNKNOWN', 'fetchToken failed', { cause: error })
-  const { random } = cache.options
-  const next = failed(state, reason, finishedAt, (attempt) => backoffDelay(attempt, random))
-  cache.staleReported = false
-  enter(cache, next)
-  endFlight(flight)
-  cache.emit({
-    type: 'refresh-failed',
-    code: errorCode(error),
-    duration: finishedAt - startedAt,
-    retryAt: next.failure.retryAt,
-  })
-}
-
-/** A caller waits for `flight`, then gets what it left behind. */
-function wait(cache: Cache, flight: Flight, signal: AbortSignal | undefined): Promise<AccessToken> {
-  return waitFor(cache.waiters, flight, () => afterFlight(cache), signal)
-}
-
-/** What a caller who waited for a flight gets: the state the flight left behind. */
-function afterFlight(cache: Cache): AccessToken {
-  const { state } = cache
-  if (state.name === 'closed') throw providerClosedError()
-  if (state.held !== undefined && cache.options.now() < state.held.token.expiresAt) {
-    if (state.failure !== undefined) serveStale(cache, state.held)
-    return state.held.token
-  }
-  throw (
-    state.failure?.error ?? new NebiusAuthError('ERR_TOKEN_EXPIRED', 'The token expired before it was used')
-  )
-}
-
-function serveStale(cache: Cache, held: Held): void {
-  // Once per failed attempt, so a busy program does not flood the listener during an outage.
-  if (cache.staleReported) return
-  cache.staleReported = true
-  cache.emit({ type: 'stale-token-served', expiresAt: held.token.expiresAt })
 }
 
 function markRejected(cache: Cache, token: AccessToken): void {
@@ -331,8 +191,4 @@ function closeCache(cache: Cache): void {
     endFlight(state.flight)
     state.flight.controller.abort(providerClosedError())
   }
-}
-
-function errorCode(error: unknown): NebiusAuthErrorCode {
-  return NebiusAuthError.isInstance(error) ? error.code : 'ERR_UNKNOWN'
 }

@@ -29,9 +29,41 @@ interface AuthorizationRecord {
 
 const initialRecord: AuthorizationRecord = { token: undefined, retried: false, callerOwned: false }
 
+/**
+ * Where `options.context` keeps a request's record: the record sits in a private field, which neither
+ * `util.inspect` nor `JSON.stringify` shows (the record holds the token). A field of the handle rather than
+ * a WeakMap entry per request: the warm path then stores one property instead of growing a weak table.
+ */
+class RecordHandle {
+  #record: AuthorizationRecord
+
+  constructor(record: AuthorizationRecord) {
+    this.#record = record
+  }
+
+  /** The record `handle` holds, or the initial one when the context holds no handle of ours. */
+  static recordOf(handle: unknown): AuthorizationRecord {
+    return handle instanceof RecordHandle ? handle.#record : initialRecord
+  }
+
+  replace(record: AuthorizationRecord): void {
+    this.#record = record
+  }
+}
+
+/** Whether `headers` name Authorization not at all (0), once and in lowercase (1), or otherwise (2). */
+type AuthorizationNaming = 0 | 1 | 2
+
 // got 14 keeps mixed-case keys a hook assigned side by side with lowercase ones, so look at every casing.
-function authorizationKeys(headers: Options['headers']): string[] {
-  return Object.keys(headers).filter((name) => name.toLowerCase() === 'authorization')
+// A plain loop: this runs for every request, and a filtered array per call showed in the profile.
+function authorizationNaming(headers: Options['headers']): AuthorizationNaming {
+  let naming: AuthorizationNaming = 0
+  for (const name of Object.keys(headers)) {
+    if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue
+    if (naming !== 0 || name !== 'authorization') return 2
+    naming = 1
+  }
+  return naming
 }
 
 /**
@@ -41,8 +73,7 @@ function authorizationKeys(headers: Options['headers']): string[] {
 function isOurHeader(headers: Options['headers'], record: AuthorizationRecord, redacted = false): boolean {
   const { token } = record
   if (token === undefined) return false
-  const keys = authorizationKeys(headers)
-  if (keys.length !== 1 || keys[0] !== 'authorization') return false
+  if (authorizationNaming(headers) !== 1) return false
   const value = headers.authorization
   return redacted ? isOurAuthorization(value, token) : value === bearer(token)
 }
@@ -65,8 +96,11 @@ function redact(request: Request | undefined, options: Options, token: string | 
   if (headers.authorization === bearer(token)) headers.authorization = redactedBearer(token)
   const sent = request as SentParts | undefined
   redactHeaders(sent?._requestOptions?.headers, token)
-  redactClientRequest(sent?._request, token)
-  redactClientRequest(sent?.response?.req, token)
+  const current = sent?._request
+  redactClientRequest(current, token)
+  // Usually the same ClientRequest: redacting it twice changes nothing, it only scans its header again.
+  const answered = sent?.response?.req
+  if (answered !== current) redactClientRequest(answered, token)
 }
 
 /** Streams and iterables are consumed by the first attempt; a retry would send them empty or fail. */
@@ -82,19 +116,17 @@ const directAgent = new Agent({ keepAlive: true })
 function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
   // One symbol per hooks object: two stacked adapters each see the other's header as the caller's own.
   const key = Symbol('nebius-auth')
-  // The context holds only an empty handle: got shows `options.context` wherever options are logged, and
-  // the record holds the token. got copies the context shallowly per request, so the handle travels along.
-  const records = new WeakMap<object, AuthorizationRecord>()
-  const recordOf = (options: Pick<Options, 'context'>): AuthorizationRecord => {
-    const handle = (options.context as Record<symbol, object | undefined>)[key]
-    return (handle === undefined ? undefined : records.get(handle)) ?? initialRecord
-  }
+  // The context holds only a handle that shows nothing: got shows `options.context` wherever options are
+  // logged, and the record holds the token. got copies the context shallowly per request, so the handle
+  // travels along, and a record set through one copy is seen through every other.
+  const recordOf = (options: Pick<Options, 'context'>): AuthorizationRecord =>
+    RecordHandle.recordOf((options.context as Record<symbol, unknown>)[key])
   const remember = (options: Pick<Options, 'context'>, record: AuthorizationRecord): void => {
-    const context = options.context as Record<symbol, object | undefined>
+    const context = options.context as Record<symbol, unknown>
+    const handle = context[key]
+    if (handle instanceof RecordHandle) handle.replace(record)
     // Assigned, never merged: got 16 merges `context` with Object.entries, which drops symbol keys.
-    const handle = context[key] ?? {}
-    context[key] = handle
-    records.set(handle, record)
+    else context[key] = new RecordHandle(record)
   }
 
   const attach = (
@@ -117,7 +149,7 @@ function createHooks(authorizer: RequestAuthorizer): Partial<Hooks> {
     const record = recordOf(options)
     if (record.callerOwned) return
     const ours = isOurHeader(options.headers, record, true)
-    if (!ours && authorizationKeys(options.headers).length > 0) {
+    if (!ours && authorizationNaming(options.headers) !== 0) {
       remember(options, { ...record, token: undefined, callerOwned: true })
       return
     }

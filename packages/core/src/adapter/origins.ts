@@ -114,10 +114,23 @@ export function createOriginMatcher(origins?: OriginsOption, baseURL?: string | 
     const base = baseURLOrigin(baseURL)
     if (base !== undefined) patterns.push(base)
   }
-  return (url) => {
+  // One-entry memo by href: a list's verdict depends on the URL alone, and clients that build a fresh URL
+  // object per request (got) ask about the same href again and again, while each protocol, hostname and
+  // port read allocates a string. Keyed on the href, never the object: URL objects are mutable.
+  const verdict = (url: URL): boolean => {
     if (!transportAllowed(url)) return false
     const hostname = normaliseHostname(url.hostname)
     return patterns.some((pattern) => matchesPattern(pattern, url, hostname))
+  }
+  let lastHref: string | undefined
+  let lastVerdict = false
+  return (url) => {
+    const { href } = url
+    if (href !== lastHref) {
+      lastVerdict = verdict(url)
+      lastHref = href
+    }
+    return lastVerdict
   }
 }
 

@@ -7,12 +7,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-import {
-  CredentialsError,
-  serviceAccount,
-  type AccessToken,
-  type TokenProvider,
-} from '@nebius-auth/core'
+import { CredentialsError, serviceAccount, type AccessToken, type TokenProvider } from '@nebius-auth/core'
 import { cachedProvider } from '@nebius-auth/core/advanced'
 import { startEmulator, type Emulator, type EmulatorGrpc } from '@nebius-auth/emulator'
 

@@ -3,8 +3,9 @@
  *
  * Ready (the provider's token is fresh, `peekToken()`; ready-call.ts): the plain grpc-js shape, one
  * InterceptingCall over the call grpc-js made, the token set on the caller's metadata as it starts; no
- * promise, timer, copy or queue, and the retry's machinery only once a refusal comes. Server streams are the exception: a retry's attempt needs the caller's later reads, which an
- * InterceptingCall hands only to the call it wraps, so they go through the switchboard, started at once.
+ * promise, timer, copy or queue, and the retry's machinery only once a refusal comes. Server streams are
+ * the exception: a retry's attempt needs the caller's later reads, which an InterceptingCall hands only to
+ * the call it wraps, so they go through the switchboard, started at once.
  *
  * Waiting (nothing cached, a refresh due): grpc-js interceptors normally wrap a call made up front; this one
  * makes each attempt only when its token is ready, because a grpc-js call's deadline timer starts when the

@@ -11,7 +11,7 @@ import type { AccessToken } from '../common/types.js'
 export type RefreshReason = Extract<NebiusAuthEvent, { type: 'refresh-started' }>['reason']
 export type TokenSource = (signal: AbortSignal) => Promise<AccessToken>
 
-/** Everything one cached provider keeps. Its state machine is `state` (cache-state.ts); the rest serves it. */
+/** All one cached provider keeps: `state` is its state machine (cache-state.ts), the rest serves it. */
 export interface Cache {
   readonly options: ResolvedCacheOptions
   /** Sends an event; every event says which provider sent it, when it has a name. */

@@ -3,6 +3,7 @@
  * whether the target is met. Shared by the console table, results.json and the charts.
  */
 import type { AllocationComparison } from './heap-allocation.js'
+import type { InstructionComparison } from './instructions.js'
 import type { Comparison } from './interleave.js'
 import { round } from './statistics.js'
 
@@ -70,6 +71,24 @@ export function allocationRow(figure: string, comparison: AllocationComparison, 
     detail: [
       `heap bytes per call: baseline ${Math.round(baseline.median)} vs ${Math.round(subject.median)}`,
       `medians of ${ratio.samples} rounds, ${discarded} rounds rerun after a GC ran in them`,
+    ].join('; '),
+  }
+}
+
+/** An instructions-per-call figure (interpreter tier, see instructions.ts). */
+export function instructionRow(figure: string, comparison: InstructionComparison, target: string): Row {
+  const { ratio, baselinePerCall, subjectPerCall } = comparison
+  return {
+    section: 'instructions',
+    figure,
+    ratio: round(ratio.median, 4),
+    p25: round(ratio.p25, 4),
+    p75: round(ratio.p75, 4),
+    target,
+    met: judge(target, ratio.median),
+    detail: [
+      `instructions per call: baseline ${Math.round(baselinePerCall)} vs ${Math.round(subjectPerCall)}`,
+      `medians of ${ratio.samples} rounds, one process per arm`,
     ].join('; '),
   }
 }

@@ -4,7 +4,7 @@
  * bench/results.json and the charts in docs/.
  *
  * Flags:
- * - `--only=micro,adapters,grpc,alloc,cold,bundle,footprint` runs those sections alone (for working on the
+ * - `--only=micro,adapters,grpc,alloc,instructions,cold,bundle,footprint` runs those sections alone (for working on the
  *   harness): its results.json, and a chart whose sections did not all run, go to bench/scratch.
  * - `--no-footprint` skips the npm installs.
  * - `--smoke` runs every section with tiny counts (footprint only if `--only` names it) to check the harness
@@ -21,6 +21,7 @@ import { ratioChart } from './chart.js'
 import { coldStart } from './cold-start.js'
 import { footprint, ourInstallLabel, type Footprint } from './footprint.js'
 import { grpcOverhead } from './grpc-overhead.js'
+import { hasValgrind, instructionOverhead } from './instructions.js'
 import type { KeyImportCheck } from './key-imports.js'
 import {
   describeLoad,
@@ -31,7 +32,7 @@ import {
   type LoadSample,
 } from './load.js'
 import { signing, warmGetToken } from './micro.js'
-import { allocationRow, comparisonRow, printRows, valueRow, type Row } from './report.js'
+import { allocationRow, comparisonRow, instructionRow, printRows, valueRow, type Row } from './report.js'
 import { round } from './statistics.js'
 
 const rows: Row[] = []
@@ -63,6 +64,11 @@ const counts = smoke
 const allocationCounts = smoke
   ? { rounds: 3, calls: 20, getTokenCalls: 200 }
   : { rounds: 9, calls: 100, getTokenCalls: 2000 }
+// Instruction counts repeat exactly, so a few rounds suffice; each arm is a process of its own under
+// valgrind (about forty times slower than natively), and counts do not depend on load, so two at a time.
+const instructionCounts = smoke
+  ? { rounds: 2, warmupCalls: 5, calls: 5, getTokenCalls: 50, parallel: 2 }
+  : { rounds: 3, warmupCalls: 100, calls: 50, getTokenCalls: 2000, parallel: 2 }
 
 // A smoke run's figures are meaningless, and a partial run's results.json or chart would drop the other
 // sections' figures: both go to the git-ignored scratch folder instead of replacing the published ones.
@@ -208,6 +214,57 @@ if (wanted('alloc')) {
     ),
   )
   console.log(`wrote ${chart}`)
+}
+
+if (wanted('instructions')) {
+  if (hasValgrind()) {
+    const counted = await section('instructions per call', () => instructionOverhead(instructionCounts))
+    for (const [figure, comparisons] of Object.entries(counted)) {
+      const { floor, bare, handWritten, handWrittenVsBare, defaultProvider } = comparisons
+      if (floor !== undefined) {
+        rows.push(instructionRow(`${figure} instructions ÷ async () => cached`, floor, '≤ 1.0'))
+      }
+      const baseline = figure === 'grpc-js' || figure === 'connect' ? 'fixed metadata' : `bare ${figure}`
+      if (bare !== undefined) {
+        rows.push(instructionRow(`${figure}: instructions/call of ${baseline} ÷ ours`, bare, '≥ 0.95'))
+      }
+      if (handWrittenVsBare !== undefined) {
+        rows.push(
+          instructionRow(
+            `${figure}: ${baseline} ÷ hand-written (context: no adapter)`,
+            handWrittenVsBare,
+            'none',
+          ),
+        )
+      }
+      if (handWritten !== undefined) {
+        rows.push(
+          instructionRow(`${figure}: instructions/call of hand-written ÷ ours`, handWritten, '≥ 0.97'),
+        )
+      }
+      if (defaultProvider !== undefined) {
+        rows.push(
+          instructionRow(
+            `${figure}, default provider: hand-written ÷ ours (instructions)`,
+            defaultProvider,
+            '≥ 0.97',
+          ),
+        )
+      }
+    }
+    const chart = resolve(outputFolder(true, resolve(repository, 'docs')), 'performance-instructions.svg')
+    const title = 'Instructions per warm call, baseline ÷ ours (interpreter tier, medians)'
+    writeFileSync(
+      chart,
+      ratioChart(
+        title,
+        rows.filter((row) => row.section === 'instructions' && row.target.startsWith('≥')),
+      ),
+    )
+    console.log(`wrote ${chart}`)
+  } else {
+    console.log('instructions per call: skipped, valgrind is not installed (apt-get install valgrind)')
+  }
 }
 
 let keyImports: KeyImportCheck | undefined

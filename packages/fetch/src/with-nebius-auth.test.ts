@@ -304,4 +304,16 @@ describe('withNebiusAuth (fetch) fast path', () => {
     expect(response.status).toBe(200)
     expect(request.headers.get('authorization')).toBeNull()
   })
+
+  it("never puts the token on a Headers object the caller passes in init, and sends the caller's headers", async () => {
+    const headers = new Headers({ 'x-request-id': '1' })
+    headers.append('accept', 'text/plain')
+    headers.append('accept', 'application/json')
+    const response = await nebiusFetch()(`${context.emulator.url}/v1/whoami`, { headers })
+    expect(response.status).toBe(200)
+    expect([...headers]).toEqual([
+      ['accept', 'text/plain, application/json'],
+      ['x-request-id', '1'],
+    ])
+  })
 })

@@ -36,8 +36,12 @@ interface Call {
   /** What to send and with which init; a consumable body sits in `target`, a Request. */
   readonly target: FetchInput
   readonly init: RequestInit | undefined
-  /** A copy of the caller's headers (`undefined` when there were none), to which ours are added. */
-  readonly headers: Headers | undefined
+  /**
+   * The caller's headers as name/value pairs (`undefined` when there were none), to which ours are added on
+   * each send. Pairs, not a Headers copy: fetch checks every pair as it builds its request, so a copy would
+   * have every header checked twice, the token included.
+   */
+  readonly headers: [string, string][] | undefined
   readonly signal: AbortSignal | undefined
   /** The body is consumed by a send (a stream): only a copy taken beforehand can be sent again. */
   readonly consumable: boolean
@@ -49,8 +53,7 @@ function send(call: Call, to: FetchInput, token: string): Promise<Response> {
   // its `this` is any object other than the global one.
   const { headers, fetch } = call
   if (headers === undefined) return fetch(to, { ...call.init, headers: { authorization: value } })
-  headers.set('authorization', value)
-  return fetch(to, { ...call.init, headers })
+  return fetch(to, { ...call.init, headers: [...headers, ['authorization', value]] })
 }
 
 /** After a 401 to `token`: the one retry with a fresh token, or the 401 itself. */
@@ -145,9 +148,13 @@ export function authorizeFetch(fetch: Fetch, authorizer: RequestAuthorizer): Fet
     // Unparseable or carrying credentials: fetch reports it, and no token is asked for.
     if (url === undefined || url.username !== '' || url.password !== '') return fetch(input, init)
     // fetch's own rule: init.headers, when given, replaces the input Request's headers.
+    // A Headers object (a Request's always is) is read as it is; anything else is checked and normalised
+    // by a Headers built from it, as fetch would.
     const headerSource = init?.headers ?? given?.headers
-    const headers = headerSource === undefined ? undefined : new Headers(headerSource)
-    if (headers?.has('authorization') === true || !authorizer.allows(url)) return fetch(input, init)
+    const callerHeaders =
+      headerSource === undefined || headerSource instanceof Headers ? headerSource : new Headers(headerSource)
+    if (callerHeaders?.has('authorization') === true || !authorizer.allows(url)) return fetch(input, init)
+    const headers = callerHeaders === undefined ? undefined : [...callerHeaders]
 
     // The request to send and the init to send it with. A body that a send consumes must sit in a Request
     // (the caller's, or one built here) so it can be copied before that send.

@@ -218,7 +218,12 @@ if (wanted('alloc')) {
 
 if (wanted('instructions')) {
   if (hasValgrind()) {
-    const counted = await section('instructions per call', () => instructionOverhead(instructionCounts))
+    // A smoke run checks the harness on one HTTP and one gRPC client: valgrind's start-up alone takes
+    // about 20 s per process.
+    const figures = smoke ? ['fetch', 'grpc-js'] : undefined
+    const counted = await section('instructions per call', () =>
+      instructionOverhead(instructionCounts, figures),
+    )
     for (const [figure, comparisons] of Object.entries(counted)) {
       const { floor, bare, handWritten, handWrittenVsBare, defaultProvider } = comparisons
       if (floor !== undefined) {

@@ -80,6 +80,13 @@ const outputFolder = (complete: boolean, published: string): string => {
   return scratch
 }
 
+/** Draws `figures` into docs/`file` when `complete` (every section the chart draws ran), else into scratch. */
+function writeChart(complete: boolean, file: string, title: string, figures: Row[]): void {
+  const chart = resolve(outputFolder(complete, resolve(repository, 'docs')), file)
+  writeFileSync(chart, ratioChart(title, figures))
+  console.log(`wrote ${chart}`)
+}
+
 const loadSamples: LoadSample[] = []
 function checkLoad(at: string): LoadSample {
   const sample = sampleLoad(at)
@@ -171,17 +178,12 @@ if (wanted('grpc')) {
 }
 
 if (wanted('adapters') || wanted('grpc')) {
-  const folder = outputFolder(wanted('adapters') && wanted('grpc'), resolve(repository, 'docs'))
-  const chart = resolve(folder, 'performance-adapters.svg')
-  const title = 'Throughput ratios, HTTP and gRPC adapters (CPU-time medians, p25–p75 whiskers)'
-  writeFileSync(
-    chart,
-    ratioChart(
-      title,
-      rows.filter((row) => row.section === 'adapters' || row.section === 'grpc'),
-    ),
+  writeChart(
+    wanted('adapters') && wanted('grpc'),
+    'performance-adapters.svg',
+    'Throughput ratios, HTTP and gRPC adapters (CPU-time medians, p25–p75 whiskers)',
+    rows.filter((row) => row.section === 'adapters' || row.section === 'grpc'),
   )
-  console.log(`wrote ${chart}`)
 }
 
 if (wanted('alloc')) {
@@ -204,16 +206,12 @@ if (wanted('alloc')) {
       )
     }
   }
-  const chart = resolve(outputFolder(true, resolve(repository, 'docs')), 'performance-allocation.svg')
-  const title = 'Heap bytes per warm call, ours ÷ hand-written (medians, p25–p75 whiskers)'
-  writeFileSync(
-    chart,
-    ratioChart(
-      title,
-      rows.filter((row) => row.section === 'alloc' && row.target !== 'none'),
-    ),
+  writeChart(
+    true,
+    'performance-allocation.svg',
+    'Heap bytes per warm call, ours ÷ hand-written (medians, p25–p75 whiskers)',
+    rows.filter((row) => row.section === 'alloc' && row.target !== 'none'),
   )
-  console.log(`wrote ${chart}`)
 }
 
 if (wanted('instructions')) {
@@ -257,16 +255,12 @@ if (wanted('instructions')) {
         )
       }
     }
-    const chart = resolve(outputFolder(true, resolve(repository, 'docs')), 'performance-instructions.svg')
-    const title = 'Instructions per warm call, baseline ÷ ours (interpreter tier, medians)'
-    writeFileSync(
-      chart,
-      ratioChart(
-        title,
-        rows.filter((row) => row.section === 'instructions' && row.target.startsWith('≥')),
-      ),
+    writeChart(
+      true,
+      'performance-instructions.svg',
+      'Instructions per warm call, baseline ÷ ours (interpreter tier, medians)',
+      rows.filter((row) => row.section === 'instructions' && row.target.startsWith('≥')),
     )
-    console.log(`wrote ${chart}`)
   } else {
     console.log('instructions per call: skipped, valgrind is not installed (apt-get install valgrind)')
   }

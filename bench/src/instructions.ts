@@ -9,10 +9,10 @@
  *   compilers on, which function is optimised when depends on background compiler threads, and the same
  *   arm's count moved by 3–10% from process to process and kept drifting after 2,000 warm-up calls; in
  *   the interpreter, two processes agree to 0.03%. The figure is therefore the interpreter tier's: every
- *   bytecode our code runs is counted at the same price as the client's own, while the C and C++ parts
- *   (HTTP parser, nghttp2, TLS, libuv) run at full speed. JavaScript weighs more there than in optimised
- *   code, so a JavaScript layer such as ours costs relatively more here than in a warm process: a ratio
- *   met here is met with room to spare, the CPU figures are the optimised tier's;
+ *   bytecode, ours and the client's, is counted at the interpreter's price, while the native parts (HTTP
+ *   parsers, nghttp2, libuv) cost what they always do. JavaScript weighs more here than in optimised
+ *   code, so a layer that is all JavaScript, as ours is, should cost relatively no less here than in a
+ *   warm process; the CPU figures are the optimised tier's;
  * - only this process's main thread is counted (valgrind does not trace the servers; V8's and libuv's
  *   helper threads are read apart and left out), and no round in which a garbage collection ran;
  * - system calls are the kernel's work, not counted, and both arms of a client make the same ones.

@@ -8,7 +8,7 @@
  * - JavaScript runs in V8's interpreter only (`--no-opt --no-sparkplug --no-maglev`). With the optimising
  *   compilers on, which function is optimised when depends on background compiler threads, and the same
  *   arm's count moved by 3–10% from process to process and kept drifting after 2,000 warm-up calls; in
- *   the interpreter, two processes agree to 0.03%. The figure is therefore the interpreter tier's: every
+ *   the interpreter, two processes agree within 0.3%. The figure is therefore the interpreter tier's: every
  *   bytecode, ours and the client's, is counted at the interpreter's price, while the native parts (HTTP
  *   parsers, nghttp2, libuv) cost what they always do. JavaScript weighs more here than in optimised
  *   code, so a layer that is all JavaScript, as ours is, should cost relatively no less here than in a

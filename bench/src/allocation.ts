@@ -4,17 +4,16 @@
  * start every round from a collected heap, and semi-spaces pinned at 64 MiB, so a young generation of that
  * size holds a whole round without a scavenge (a round of 200 HTTP requests allocates a few MiB).
  */
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import type { AllocationCounts, AllocationResults } from './allocation-child.js'
+import { runJsonChild } from './json-child.js'
 
 export type { AllocationResults } from './allocation-child.js'
 
 const semiSpaceMiB = 64
 
-export async function allocationOverhead(counts: AllocationCounts): Promise<AllocationResults> {
-  const child = spawn(
+export function allocationOverhead(counts: AllocationCounts): Promise<AllocationResults> {
+  return runJsonChild<AllocationResults>(
     process.execPath,
     [
       '--expose-gc',
@@ -23,11 +22,6 @@ export async function allocationOverhead(counts: AllocationCounts): Promise<Allo
       fileURLToPath(new URL('./allocation-child.js', import.meta.url)),
       JSON.stringify(counts),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    'the allocation process',
   )
-  const chunks: Buffer[] = []
-  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk))
-  const [code] = (await once(child, 'exit')) as [number | null]
-  if (code !== 0) throw new Error(`the allocation process ended with code ${String(code)}`)
-  return JSON.parse(Buffer.concat(chunks).toString()) as AllocationResults
 }

@@ -80,6 +80,22 @@ function checkArm(sent: string, expected: string): void {
     )
 }
 
+/** The five arms by name: a baseline (bare, or fixed metadata), and both providers' hand-written and ours. */
+function armNamed<T>(
+  bare: T,
+  explicit: { handWritten: T; adapted: T },
+  fallback: { handWritten: T; adapted: T },
+): T | undefined {
+  const arms: Record<string, T> = {
+    bare,
+    handWritten: explicit.handWritten,
+    adapted: explicit.adapted,
+    defaultHandWritten: fallback.handWritten,
+    defaultAdapted: fallback.adapted,
+  }
+  return arms[task.arm]
+}
+
 async function run(work: Work): Promise<void> {
   marker()
   await work(task.warmupCalls)
@@ -106,13 +122,7 @@ if (task.figure === 'warm getToken') {
   const defaultArms = grpcClients(server.target)[task.figure]
   try {
     if (arms === undefined || defaultArms === undefined) throw new Error(`no figure ${task.figure}`)
-    const calls = {
-      bare: arms.fixed,
-      handWritten: arms.handWritten,
-      adapted: arms.adapted,
-      defaultHandWritten: defaultArms.handWritten,
-      defaultAdapted: defaultArms.adapted,
-    }[task.arm]
+    const calls = armNamed(arms.fixed, arms, defaultArms)
     if (calls === undefined) throw new Error(`no arm ${task.arm}`)
     checkArm(await calls(), bearer(benchToken))
     await run((count) => concurrently(concurrency, count, calls))
@@ -127,13 +137,7 @@ if (task.figure === 'warm getToken') {
     const arms = clients(server.base, provider)[task.figure]
     const defaultArms = clients(server.base)[task.figure]
     if (arms === undefined || defaultArms === undefined) throw new Error(`no figure ${task.figure}`)
-    const send = {
-      bare: arms.bare,
-      handWritten: arms.handWritten,
-      adapted: arms.adapted,
-      defaultHandWritten: defaultArms.handWritten,
-      defaultAdapted: defaultArms.adapted,
-    }[task.arm]
+    const send = armNamed(arms.bare, arms, defaultArms)
     if (send === undefined) throw new Error(`no arm ${task.arm}`)
     checkArm(await send('v1/whoami'), task.arm === 'bare' ? '-' : bearer(benchToken))
     await run((count) => concurrently(concurrency, count, () => send('v1/ping')))

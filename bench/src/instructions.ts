@@ -22,12 +22,12 @@
  * says which interval was which round. The figure is baseline ÷ ours per round (like a throughput ratio:
  * 1 means no cost, and the ≥ targets apply), and for the warm getToken ours ÷ the floor.
  */
-import { spawn, spawnSync } from 'node:child_process'
-import { once } from 'node:events'
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runJsonChild } from './json-child.js'
 import { spread, type Spread } from './statistics.js'
 
 /** The arms of a client figure; the warm getToken figure's are `floor` and `getToken`. */
@@ -108,7 +108,7 @@ function mainThreadDumps(folder: string): string[] {
 /** Runs one arm under callgrind; resolves to its instructions per call, round by round. */
 async function measureArm(folder: string, task: InstructionTask): Promise<number[]> {
   mkdirSync(folder)
-  const child = spawn(
+  const answer = await runJsonChild<InstructionIntervals>(
     'valgrind',
     [
       '--tool=callgrind',
@@ -128,14 +128,8 @@ async function measureArm(folder: string, task: InstructionTask): Promise<number
       fileURLToPath(new URL('./instructions-child.js', import.meta.url)),
       JSON.stringify(task),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    `${task.figure} ${task.arm}: callgrind's process`,
   )
-  const chunks: Buffer[] = []
-  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk))
-  const [code] = (await once(child, 'exit')) as [number | null]
-  if (code !== 0)
-    throw new Error(`${task.figure} ${task.arm}: callgrind's process ended with code ${String(code)}`)
-  const answer = JSON.parse(Buffer.concat(chunks).toString()) as InstructionIntervals
   const dumps = mainThreadDumps(folder)
   if (dumps.length !== answer.markers || answer.intervals.length !== answer.markers - 1) {
     throw new Error(

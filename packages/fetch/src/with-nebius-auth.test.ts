@@ -305,15 +305,31 @@ describe('withNebiusAuth (fetch) fast path', () => {
     expect(request.headers.get('authorization')).toBeNull()
   })
 
-  it("never puts the token on a Headers object the caller passes in init, and sends the caller's headers", async () => {
+  it("sends the caller's init headers with the token, retry included, and never changes their Headers", async () => {
+    const seen: (string | undefined)[][] = []
+    const server = await startRecordingServer((request, response) => {
+      request.resume()
+      const { authorization, accept } = request.headers
+      seen.push([request.headers['x-request-id'] as string | undefined, accept, authorization])
+      response.statusCode = authorization === 'Bearer token-1' ? 401 : 200
+      response.end()
+    })
+    const provider = countingProvider()
     const headers = new Headers({ 'x-request-id': '1' })
     headers.append('accept', 'text/plain')
     headers.append('accept', 'application/json')
-    const response = await nebiusFetch()(`${context.emulator.url}/v1/whoami`, { headers })
+    const authorized = withNebiusAuth(fetch, { provider, origins: [server.url] })
+    const response = await authorized(`${server.url}/v1/whoami`, { headers })
     expect(response.status).toBe(200)
+    expect(seen).toEqual([
+      ['1', 'text/plain, application/json', 'Bearer token-1'],
+      ['1', 'text/plain, application/json', 'Bearer token-2'],
+    ])
     expect([...headers]).toEqual([
       ['accept', 'text/plain, application/json'],
       ['x-request-id', '1'],
     ])
+    provider.close()
+    await server.close()
   })
 })
